@@ -1,0 +1,72 @@
+-- Every published figure from every source, in one shape: the base of all facts and of the audit trail.
+with release_figures as (
+    select
+        figure_id,
+        release_id as source_id,
+        releases.jurisdiction_id,
+        figures.period_start,
+        figures.period_end,
+        metric,
+        base_population,
+        breakdown_dimension,
+        breakdown_category,
+        value,
+        value_text,
+        suppressed_below,
+        unit,
+        qualifier,
+        scope,
+        source_url,
+        quote,
+        reliability,
+        note,
+        cast(null as integer) as source_line,
+        figures.source_file,
+        figures.file_sha256
+    from {{ ref('stg_report_releases__figures') }} as figures
+    inner join {{ ref('stg_report_releases__releases') }} as releases using (release_id)
+),
+
+hotline_published as (
+    select
+        figures.figure_id,
+        datasets.dataset_id as source_id,
+        figures.jurisdiction_id,
+        figures.period_start,
+        figures.period_end,
+        figures.metric,
+        figures.base_population,
+        figures.breakdown_dimension,
+        figures.breakdown_category,
+        figures.value,
+        figures.value_text,
+        figures.suppressed_below,
+        figures.unit,
+        figures.qualifier,
+        figures.scope,
+        figures.source_url,
+        figures.quote,
+        figures.reliability,
+        figures.note,
+        figures.source_line,
+        figures.source_file,
+        figures.file_sha256
+    from {{ ref('stg_hotline__published_figures') }} as figures
+    inner join {{ ref('stg_hotline__source_datasets') }} as datasets
+        on datasets.raw_table = 'hotline_published_figures'
+),
+
+final as (
+    select * from release_figures
+    union all by name
+    select * from hotline_published
+    union all by name
+    select * from {{ ref('int_hotline__state_figures_unpivoted') }}
+    union all by name
+    select * from {{ ref('int_hotline__national_signals_unpivoted') }}
+)
+
+select
+    *,
+    strftime(period_start, '%Y-%m-%d') || '/' || strftime(period_end, '%Y-%m-%d') as period_id
+from final

@@ -1,0 +1,21 @@
+-- Prosecution and law-enforcement outcomes as published: arrests, cases prosecuted, charge filing and
+-- trial guilty verdict rates.
+select
+    figure_id,
+    source_id,
+    period_id,
+    jurisdiction_id,
+    metric as outcome,
+    base_population,
+    unit,
+    case when unit = 'count' then cast(value as bigint) end as outcome_count,
+    case when unit = 'percent' then cast(value as decimal(5, 1)) end as outcome_percent,
+    qualifier,
+    value_text,
+    reliability,
+    source_url,
+    quote,
+    file_sha256
+from {{ ref('int_figures__unioned') }}
+inner join {{ ref('metrics') }} using (metric)
+where fact_table = 'case_outcomes'

@@ -1,0 +1,23 @@
+select
+    figure_id,
+    jurisdiction as jurisdiction_id,
+    period_start,
+    period_end,
+    metric,
+    coalesce(nullif(base_population, ''), 'not_stated') as base_population,
+    breakdown_dimension,
+    breakdown_category,
+    value,
+    value_text,
+    suppressed_below,
+    unit,
+    qualifier,
+    scope,
+    source_url,
+    nullif(quote, '') as quote,
+    reliability,
+    nullif(note, '') as note,
+    source_line,
+    source_file,
+    file_sha256
+from {{ source('raw', 'hotline_published_figures') }}

@@ -1,0 +1,23 @@
+select
+    release_id || '#' || lpad(cast(figure_index as varchar), 3, '0') as figure_id,
+    release_id,
+    figure_index,
+    metric,
+    coalesce(base_population, 'not_stated') as base_population,
+    breakdown_dimension,
+    breakdown_category,
+    value,
+    value_text,
+    suppressed_below,
+    unit,
+    qualifier,
+    period_start,
+    period_end,
+    'task_force' as scope,
+    source_url,
+    nullif(quote, '') as quote,
+    reliability,
+    nullif(note, '') as note,
+    source_file,
+    file_sha256
+from {{ source('raw', 'report_figures') }}

@@ -1,0 +1,81 @@
+"""Reading a CSV source file against a declared column spec, with errors that name row and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.ingest.errors import SourceFileError
+from orchestration.ingest.files import read_text
+
+Converter = Callable[[str], object]
+
+
+def as_int(text: str) -> int:
+    """An integer count, tolerating the `47709.0` that spreadsheet exports write."""
+    number = float(text.replace(",", ""))
+    if not number.is_integer():
+        raise ValueError("not a whole number")
+    return int(number)
+
+
+def optional(convert: Converter) -> Converter:
+    def wrapped(text: str) -> object:
+        return None if text == "" else convert(text)
+
+    return wrapped
+
+
+def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> pd.DataFrame:
+    """Read `path`, check its header is exactly `columns` and convert each cell.
+
+    `columns` maps a column name to (converter, description of what is expected). Row numbers in errors
+    are the file's line numbers (the header is line 1).
+    """
+    text = read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise SourceFileError(path, "line 1", f"not valid CSV: {exc}", "a comma-separated header") from exc
+    expected = list(columns)
+    if header != expected:
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            raise SourceFileError(path, "line 1", "the header has one column: wrong delimiter?",
+                                  "comma-separated columns " + ", ".join(expected))  # fmt: skip
+        missing = [c for c in expected if c not in header]
+        extra = [c for c in header if c not in expected]
+        detail = "; ".join(
+            part for part in (
+                f"missing column(s) {', '.join(missing)}" if missing else "",
+                f"unexpected column(s) {', '.join(extra)}" if extra else "",
+                "columns out of order" if not missing and not extra else "",
+            ) if part
+        )  # fmt: skip
+        raise SourceFileError(path, "header", detail, "the columns " + ", ".join(expected))
+    rows: list[dict[str, object]] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not record:
+                continue
+            if len(record) != len(expected):
+                raise SourceFileError(path, f"line {line}", f"{len(record)} fields", f"{len(expected)} fields")
+            row: dict[str, object] = {"source_line": line}
+            for name, cell in zip(expected, record, strict=True):
+                convert, what = columns[name]
+                try:
+                    row[name] = convert(cell.strip())
+                except (ValueError, KeyError) as exc:
+                    raise SourceFileError(path, f"line {line}, column {name}", f"found {cell!r} ({exc})",
+                                          what) from exc  # fmt: skip
+            rows.append(row)
+    except csv.Error as exc:
+        raise SourceFileError(path, f"line {reader.line_num}", f"not valid CSV: {exc}", "valid CSV") from exc
+    if not rows:
+        raise SourceFileError(path, None, "the file has a header but no data rows", "at least one data row")
+    return pd.DataFrame(rows)

@@ -1,0 +1,52 @@
+"""Reading source files: content hashes, text decoding and provenance side-files."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestration.ingest.errors import SourceFileError
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, refusing empty files and other encodings with a clear message."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise SourceFileError(path, None, "the file is empty", "a non-empty UTF-8 text file")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise SourceFileError(path, "byte 0", "the file starts with a UTF-8 byte-order mark", "UTF-8 without BOM")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceFileError(
+            path, f"line {line}", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text"
+        ) from exc
+
+
+def load_yaml_mapping(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(read_text(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise SourceFileError(path, where, f"invalid YAML: {getattr(exc, 'problem', exc)}", "valid YAML") from exc
+    if not isinstance(document, dict):
+        raise SourceFileError(path, None, f"the document is a {type(document).__name__}", "a YAML mapping")
+    return document
+
+
+def provenance_path(data_file: Path) -> Path:
+    """`state_calls_cases_2012_2016.csv` -> `state_calls_cases_2012_2016.provenance.yaml`."""
+    return data_file.with_name(data_file.name.split(".")[0] + ".provenance.yaml")

@@ -1,0 +1,176 @@
+"""The report-release format: one YAML file per published release (see sources/README.md).
+
+A release file holds the release's metadata and its figures, each with provenance. This module turns one
+file into a release row and figure rows for `raw.report_releases` and `raw.report_figures`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.ingest.errors import SourceFileError
+from orchestration.ingest.files import load_yaml_mapping, sha256_of
+from orchestration.ingest.values import parse_date, parse_value
+from orchestration.vocabulary import vocabulary
+
+FORMAT_VERSION = 1
+REQUIRED_RELEASE_FIELDS = (
+    "release_id", "publisher", "publisher_code", "title", "document_type", "jurisdiction",
+    "period_start", "period_end",
+)  # fmt: skip
+OPTIONAL_RELEASE_FIELDS = (
+    "release_date", "release_date_note", "release_year", "document_url", "document_url_note", "notes",
+)  # fmt: skip
+REQUIRED_FIGURE_FIELDS = ("metric", "value", "unit", "source_url", "reliability")
+OPTIONAL_FIGURE_FIELDS = (
+    "base_population", "breakdown_dimension", "breakdown_category", "qualifier", "period_start",
+    "period_end", "quote", "note",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ParsedRelease:
+    release: dict[str, Any]
+    figures: pd.DataFrame
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value).strip() or None
+
+
+def _check_keys(path: Path, where: str, data: dict[str, Any], required: tuple, optional: tuple) -> None:
+    missing = [k for k in required if data.get(k) in (None, "")]
+    if missing:
+        raise SourceFileError(path, where, f"missing required field(s) {', '.join(missing)}")
+    unknown = sorted(set(data) - set(required) - set(optional))
+    if unknown:
+        raise SourceFileError(
+            path, where, f"unknown field(s) {', '.join(unknown)}", f"only {', '.join(required + optional)}"
+        )
+
+
+def _date(path: Path, where: str, raw: object) -> dt.date:
+    try:
+        return parse_date(raw)
+    except ValueError as exc:
+        raise SourceFileError(path, where, f"not a date: {exc}", "an ISO date YYYY-MM-DD") from exc
+
+
+def _code(path: Path, where: str, value: object, allowed: frozenset[str], what: str) -> str:
+    text = _text(value)
+    if text not in allowed:
+        raise SourceFileError(path, where, f"unknown {what} {text!r}", f"one of {', '.join(sorted(allowed))}")
+    return text
+
+
+def _parse_release(path: Path, data: object) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise SourceFileError(path, "release", "the release section is missing or not a mapping")
+    _check_keys(path, "release", data, REQUIRED_RELEASE_FIELDS, OPTIONAL_RELEASE_FIELDS)
+    voc = vocabulary()
+    release_date = data.get("release_date")
+    release = {
+        "release_id": _text(data["release_id"]),
+        "publisher": _text(data["publisher"]),
+        "publisher_code": _text(data["publisher_code"]),
+        "title": _text(data["title"]),
+        "document_type": _code(path, "release.document_type", data["document_type"],
+                               voc.codes("document_type"), "document type"),
+        "jurisdiction_id": _code(path, "release.jurisdiction", data["jurisdiction"], voc.jurisdictions,
+                                 "jurisdiction"),
+        "release_date": _date(path, "release.release_date", release_date) if release_date else None,
+        "release_date_note": _text(data.get("release_date_note")),
+        "release_year": None,
+        "period_start": _date(path, "release.period_start", data["period_start"]),
+        "period_end": _date(path, "release.period_end", data["period_end"]),
+        "document_url": _text(data.get("document_url")),
+        "document_url_note": _text(data.get("document_url_note")),
+        "notes": _text(data.get("notes")),
+    }  # fmt: skip
+    if release["release_date"] is None and not release["release_date_note"]:
+        raise SourceFileError(path, "release.release_date", "no release date and no note saying why",
+                              "a date, or release_date_note explaining the gap")  # fmt: skip
+    if release["document_url"] is None and not release["document_url_note"]:
+        raise SourceFileError(path, "release.document_url", "no document URL and no note saying why",
+                              "a URL, or document_url_note explaining the gap")  # fmt: skip
+    year = data.get("release_year")
+    release["release_year"] = int(year) if year is not None else (
+        release["release_date"].year if release["release_date"] else None)  # fmt: skip
+    return release
+
+
+def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any]) -> dict[str, Any]:
+    where = f"figures[{index}]"
+    if not isinstance(data, dict):
+        raise SourceFileError(path, where, "a figure is not a mapping")
+    _check_keys(path, where, data, REQUIRED_FIGURE_FIELDS, OPTIONAL_FIGURE_FIELDS)
+    voc = vocabulary()
+    metric = _code(path, f"{where}.metric", data["metric"], frozenset(voc.metric_units), "metric")
+    unit = _code(path, f"{where}.unit", data["unit"], voc.metric_units[metric], f"unit for metric {metric}")
+    dimension = _text(data.get("breakdown_dimension")) or "total"
+    category = _text(data.get("breakdown_category")) or "all"
+    if (dimension, category) not in voc.breakdowns:
+        known = ", ".join(f"{d}:{c}" for d, c in sorted(voc.breakdowns))
+        raise SourceFileError(path, f"{where}.breakdown", f"unknown breakdown {dimension}:{category}",
+                              f"one of {known}")  # fmt: skip
+    base = data.get("base_population")
+    if base is not None:
+        base = _code(path, f"{where}.base_population", base, voc.base_populations, "base population")
+    try:
+        parsed = parse_value(data["value"])
+    except ValueError as exc:
+        raise SourceFileError(path, f"{where}.value", f"not a number: {exc}",
+                              'a number such as 357 or 91.9, or a suppressed value such as "<3"') from exc
+    qualifier = "less_than" if parsed.suppressed_below is not None else (_text(data.get("qualifier")) or "exact")
+    qualifier = _code(path, f"{where}.qualifier", qualifier, voc.codes("qualifier"), "qualifier")
+    has_own_period = data.get("period_start") is not None or data.get("period_end") is not None
+    return {
+        "release_id": release["release_id"],
+        "figure_index": index,
+        "metric": metric,
+        "base_population": base,
+        "breakdown_dimension": dimension,
+        "breakdown_category": category,
+        "value": parsed.value,
+        "value_text": parsed.value_text,
+        "suppressed_below": parsed.suppressed_below,
+        "unit": unit,
+        "qualifier": qualifier,
+        "period_start": _date(path, f"{where}.period_start", data.get("period_start"))
+        if has_own_period else release["period_start"],
+        "period_end": _date(path, f"{where}.period_end", data.get("period_end"))
+        if has_own_period else release["period_end"],
+        "source_url": _text(data["source_url"]),
+        "quote": _text(data.get("quote")),
+        "reliability": _code(path, f"{where}.reliability", data["reliability"], voc.codes("reliability"),
+                             "reliability"),
+        "note": _text(data.get("note")),
+    }  # fmt: skip
+
+
+def parse_release_file(path: Path) -> ParsedRelease:
+    """Parse and structurally check one release file; raise SourceFileError naming the field at fault."""
+    document = load_yaml_mapping(path)
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise SourceFileError(path, "format_version", f"found {version!r}", f"format_version: {FORMAT_VERSION}")
+    unknown = sorted(set(document) - {"format_version", "release", "figures"})
+    if unknown:
+        raise SourceFileError(path, None, f"unknown top-level key(s) {', '.join(unknown)}",
+                              "format_version, release, figures")  # fmt: skip
+    release = _parse_release(path, document.get("release"))
+    figures = document.get("figures")
+    if not isinstance(figures, list) or not figures:
+        raise SourceFileError(path, "figures", "no figures", "a non-empty list of figures")
+    rows = [_parse_figure(path, i, figure, release) for i, figure in enumerate(figures)]
+    sha = sha256_of(path)
+    release |= {"source_file": path.name, "file_sha256": sha}
+    frame = pd.DataFrame(rows)
+    frame["source_file"] = path.name
+    frame["file_sha256"] = sha
+    return ParsedRelease(release=release, figures=frame)

@@ -1,0 +1,50 @@
+"""The project's one definition of its measures and code lists.
+
+The lists live as dbt seeds (`dbt_project/seeds/*.csv`) so that the warehouse can join them; the parsers
+read the same files, so a metric or category is defined once and used everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    path: Path = SEEDS_DIR / f"{name}.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    metric_units: dict[str, frozenset[str]]
+    base_populations: frozenset[str]
+    breakdowns: frozenset[tuple[str, str]]
+    jurisdictions: frozenset[str]
+    code_lists: dict[str, frozenset[str]]
+
+    def codes(self, list_name: str) -> frozenset[str]:
+        return self.code_lists[list_name]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    code_lists: dict[str, set[str]] = {}
+    for row in _read("code_lists"):
+        code_lists.setdefault(row["list_name"], set()).add(row["code"])
+    return Vocabulary(
+        metric_units={r["metric"]: frozenset(r["allowed_units"].split("|")) for r in _read("metrics")},
+        base_populations=frozenset(r["base_population"] for r in _read("base_populations")),
+        breakdowns=frozenset(
+            (r["breakdown_dimension"], r["breakdown_category"]) for r in _read("breakdown_categories")
+        ),
+        jurisdictions=frozenset(r["jurisdiction_id"] for r in _read("jurisdictions")),
+        code_lists={k: frozenset(v) for k, v in code_lists.items()},
+    )
