@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = PROJECT_ROOT / "sources"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "instance" / "dagster.yaml"
 
 DATA_DIR_ENV = "HT_DATA_DIR"
 DUCKDB_PATH_ENV = "HT_DUCKDB_PATH"
@@ -39,8 +42,20 @@ def apply_environment() -> None:
     os.environ.setdefault(DATA_DIR_ENV, str(data_dir()))
     os.environ.setdefault(DUCKDB_PATH_ENV, str(duckdb_path()))
     os.environ.setdefault("DBT_LOG_PATH", str(data_dir() / "dbt" / "logs"))
+    # dagster-dbt gives each invocation a folder under DBT_TARGET_PATH and copies partial_parse.msgpack from
+    # there: pointing it at the project's target keeps partial parsing and keeps dbt's output in the data dir.
+    os.environ.setdefault("DBT_TARGET_PATH", str(dbt_target_dir()))
     os.environ.setdefault("DAGSTER_HOME", str(data_dir() / "dagster_home"))
     # dbt phones home with anonymous usage stats; there is no network here and none is wanted.
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # dagster-dbt looks for `dbt` on PATH: use the one installed beside this interpreter, even when the
+    # virtual environment is not activated (`.venv/bin/python -m ...`).
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     duckdb_path().parent.mkdir(parents=True, exist_ok=True)
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_config = dagster_home / "dagster.yaml"
+    if not instance_config.exists():
+        shutil.copyfile(INSTANCE_TEMPLATE, instance_config)

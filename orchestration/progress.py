@@ -1,0 +1,72 @@
+"""A compact console logger: one line per step, materialization and failed check.
+
+The Dagster UI keeps the full structured event log; this only shapes what a terminal shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import dagster as dg
+
+_EVENT_ATTR = "dagster_event"
+
+
+class ProgressFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._started = time.monotonic()
+
+    def format(self, record: logging.LogRecord) -> str | None:  # type: ignore[override]
+        event = getattr(record, _EVENT_ATTR, None)
+        elapsed = f"[{time.monotonic() - self._started:6.1f}s]"
+        if event is None:
+            if record.levelno < logging.INFO:
+                return None
+            meta = getattr(record, "dagster_meta", None) or {}
+            return f"{elapsed}   {meta.get('orig_message') or record.getMessage()}"
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            return f"{elapsed} ▶ {event.step_key}"
+        if kind == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            rows = materialization.metadata.get("dagster/row_count")
+            suffix = f" ({rows.value:,} rows)" if rows is not None else ""
+            return f"{elapsed}   ✓ {materialization.asset_key.to_user_string()}{suffix}"
+        if kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                return f"{elapsed}   ✗ check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
+            return None
+        if kind == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            return f"{elapsed} ✗ {event.step_key} failed: {error.message.strip() if error else ''}"
+        if kind in ("RUN_SUCCESS", "RUN_FAILURE"):
+            return f"{elapsed} {kind.replace('_', ' ').lower()}"
+        return None
+
+
+class _DroppingHandler(logging.StreamHandler):
+    def emit(self, record: logging.LogRecord) -> None:
+        text = self.format(record)
+        if text:
+            self.stream.write(text + "\n")
+            self.flush()
+
+
+@dg.logger(
+    config_schema={"log_level": dg.Field(str, default_value="INFO")},
+    description="One line per step, materialization and failed check.",
+)
+def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.getLogger("ht_warehouse.progress")
+    logger.propagate = False
+    logger.handlers.clear()
+    # The real terminal, even while the CLI sends dbt's raw output (written to sys.stdout) to a log file.
+    handler = _DroppingHandler(sys.__stdout__)
+    handler.setFormatter(ProgressFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(init_context.logger_config["log_level"])
+    return logger
