@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult
 
 
-def _mart_row_counts(result: "ExecuteInProcessResult") -> dict[str, int]:
+def _mart_row_counts(result: ExecuteInProcessResult) -> dict[str, int]:
     """Rows per mart, from the row counts the dbt assets attach to their materializations."""
     counts: dict[str, int] = {}
     for materialization in result.asset_materializations_for_node("warehouse_dbt_models"):
@@ -45,7 +45,7 @@ def build(args: argparse.Namespace) -> int:
     log_file = log_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}.log"
     # dagster-dbt echoes dbt's own output to stdout; keep it in a log file and show compact progress instead.
     with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            result = defs.resolve_job_def(BUILD_JOB_NAME).execute_in_process(
+        result = defs.resolve_job_def(BUILD_JOB_NAME).execute_in_process(
             instance=instance,
             raise_on_error=False,
             # The compact progress logger instead of Dagster's full debug log (the UI keeps the full log).
@@ -83,6 +83,14 @@ def paths(_: argparse.Namespace) -> int:
     return 0
 
 
+def dev(args: argparse.Namespace) -> int:
+    """Start the Dagster UI and daemon on this code location, with the project's instance and data dir."""
+    apply_environment()
+    print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
+    command = ["dagster", "dev", "-m", "orchestration.definitions", "--host", args.host, "--port", str(args.port)]
+    os.execvp(command[0], command)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ht-warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     build_parser.add_argument("--duckdb", help=f"DuckDB file to build (default: ${DUCKDB_PATH_ENV} or data/)")
     build_parser.set_defaults(func=build)
     commands.add_parser("paths", help="print where the warehouse writes").set_defaults(func=paths)
+    dev_parser = commands.add_parser("dev", help="start the Dagster UI (dagster dev) on this code location")
+    dev_parser.add_argument("--host", default="127.0.0.1")
+    dev_parser.add_argument("--port", type=int, default=3000)
+    dev_parser.set_defaults(func=dev)
     args = parser.parse_args(argv)
     return args.func(args)
 

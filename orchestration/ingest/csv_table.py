@@ -45,17 +45,23 @@ def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> 
     expected = list(columns)
     if header != expected:
         if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-            raise SourceFileError(path, "line 1", "the header has one column: wrong delimiter?",
-                                  "comma-separated columns " + ", ".join(expected))  # fmt: skip
+            raise SourceFileError(
+                path,
+                "line 1",
+                "the header has one column: wrong delimiter?",
+                "comma-separated columns " + ", ".join(expected),
+            )
         missing = [c for c in expected if c not in header]
         extra = [c for c in header if c not in expected]
         detail = "; ".join(
-            part for part in (
+            part
+            for part in (
                 f"missing column(s) {', '.join(missing)}" if missing else "",
                 f"unexpected column(s) {', '.join(extra)}" if extra else "",
                 "columns out of order" if not missing and not extra else "",
-            ) if part
-        )  # fmt: skip
+            )
+            if part
+        )
         raise SourceFileError(path, "header", detail, "the columns " + ", ".join(expected))
     rows: list[dict[str, object]] = []
     try:
@@ -71,8 +77,7 @@ def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> 
                 try:
                     row[name] = convert(cell.strip())
                 except (ValueError, KeyError) as exc:
-                    raise SourceFileError(path, f"line {line}, column {name}", f"found {cell!r} ({exc})",
-                                          what) from exc  # fmt: skip
+                    raise SourceFileError(path, f"line {line}, column {name}", f"found {cell!r} ({exc})", what) from exc
             rows.append(row)
     except csv.Error as exc:
         raise SourceFileError(path, f"line {reader.line_num}", f"not valid CSV: {exc}", "valid CSV") from exc

@@ -20,8 +20,15 @@ from orchestration.ingest.values import parse_date, parse_value
 from orchestration.vocabulary import vocabulary
 
 PROVENANCE_FIELDS = (
-    "dataset_id", "title", "publisher", "source_url", "document_type", "reliability", "obtained_from", "notes",
-)  # fmt: skip
+    "dataset_id",
+    "title",
+    "publisher",
+    "source_url",
+    "document_type",
+    "reliability",
+    "obtained_from",
+    "notes",
+)
 
 
 def _member(allowed: Callable[[], Collection[str]], what: str) -> Callable[[str], str]:
@@ -84,8 +91,10 @@ PUBLISHED_FIGURES = {
     "period_start": (lambda t: parse_date(t), "an ISO date"),
     "period_end": (lambda t: parse_date(t), "an ISO date"),
     "metric": (_member(lambda: vocabulary().metric_units, "metric"), "a metric from dbt_project/seeds/metrics.csv"),
-    "base_population": (optional(_member(lambda: vocabulary().base_populations, "base population")),
-                        "a base population from dbt_project/seeds/base_populations.csv, or empty"),
+    "base_population": (
+        optional(_member(lambda: vocabulary().base_populations, "base population")),
+        "a base population from dbt_project/seeds/base_populations.csv, or empty",
+    ),
     "breakdown_dimension": (str, "a breakdown dimension"),
     "breakdown_category": (str, "a breakdown category"),
     "value": (_value, 'a number, or a suppressed value such as "<3"'),
@@ -96,7 +105,7 @@ PUBLISHED_FIGURES = {
     "quote": (str, "a short quote, or empty"),
     "reliability": (_code("reliability"), "primary, secondary, derived or uncertain"),
     "note": (str, "free text"),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -118,8 +127,12 @@ HOTLINE_TABLES = (
 def read_provenance(data_file: Path) -> dict[str, Any]:
     path = provenance_path(data_file)
     if not path.exists():
-        raise SourceFileError(data_file, None, f"no provenance record {path.name} beside it",
-                              "every source file to ship with its provenance")  # fmt: skip
+        raise SourceFileError(
+            data_file,
+            None,
+            f"no provenance record {path.name} beside it",
+            "every source file to ship with its provenance",
+        )
     record = load_yaml_mapping(path)
     missing = [f for f in PROVENANCE_FIELDS if f not in record]
     if missing:
@@ -132,17 +145,28 @@ def _check_published_figures(path: Path, frame: pd.DataFrame) -> None:
     for row in frame.itertuples():
         where = f"line {row.source_line}"
         if (row.breakdown_dimension, row.breakdown_category) not in voc.breakdowns:
-            raise SourceFileError(path, f"{where}, column breakdown_category",
-                                  f"unknown breakdown {row.breakdown_dimension}:{row.breakdown_category}",
-                                  "a pair from dbt_project/seeds/breakdown_categories.csv")  # fmt: skip
+            raise SourceFileError(
+                path,
+                f"{where}, column breakdown_category",
+                f"unknown breakdown {row.breakdown_dimension}:{row.breakdown_category}",
+                "a pair from dbt_project/seeds/breakdown_categories.csv",
+            )
         if row.unit not in voc.metric_units[row.metric]:
-            raise SourceFileError(path, f"{where}, column unit", f"unit {row.unit!r} for metric {row.metric}",
-                                  " or ".join(sorted(voc.metric_units[row.metric])))  # fmt: skip
+            raise SourceFileError(
+                path,
+                f"{where}, column unit",
+                f"unit {row.unit!r} for metric {row.metric}",
+                " or ".join(sorted(voc.metric_units[row.metric])),
+            )
     duplicated = frame[frame["figure_id"].duplicated()]
     if not duplicated.empty:
         first = duplicated.iloc[0]
-        raise SourceFileError(path, f"line {first.source_line}, column figure_id",
-                              f"duplicate figure_id {first.figure_id!r}", "unique figure ids")  # fmt: skip
+        raise SourceFileError(
+            path,
+            f"line {first.source_line}, column figure_id",
+            f"duplicate figure_id {first.figure_id!r}",
+            "unique figure ids",
+        )
 
 
 def read_hotline_table(path: Path, table: HotlineTable) -> pd.DataFrame:
@@ -154,7 +178,8 @@ def read_hotline_table(path: Path, table: HotlineTable) -> pd.DataFrame:
         frame["value"] = parsed.map(lambda p: p.value)
         frame["suppressed_below"] = parsed.map(lambda p: p.suppressed_below)
         frame["qualifier"] = [
-            "less_than" if p.suppressed_below is not None else q for p, q in zip(parsed, frame["qualifier"], strict=True)
+            "less_than" if p.suppressed_below is not None else q
+            for p, q in zip(parsed, frame["qualifier"], strict=True)
         ]
     frame["source_file"] = path.name
     frame["file_sha256"] = sha256_of(path)

@@ -18,7 +18,9 @@ PREVIEW_ROWS = 5
 def column_schema(table: str) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(name, kind.split()[0], constraints=dg.TableColumnConstraints(nullable="not null" not in kind))
+            dg.TableColumn(
+                name, kind.split()[0], constraints=dg.TableColumnConstraints(nullable="not null" not in kind)
+            )
             for name, kind in RAW_TABLES[table].items()
         ]
     )
@@ -28,7 +30,9 @@ def _preview(frame: pd.DataFrame, table: str) -> dg.MetadataValue:
     columns = list(RAW_TABLES[table])[:8]
     head = frame[columns].head(PREVIEW_ROWS)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(str(v).replace("|", "/")[:60] for v in row) + " |" for row in head.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(str(v).replace("|", "/")[:60] for v in row) + " |" for row in head.itertuples(index=False)
+    ]
     return dg.MetadataValue.md("\n".join(lines))
 
 

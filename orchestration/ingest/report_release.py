@@ -20,17 +20,34 @@ from orchestration.vocabulary import vocabulary
 
 FORMAT_VERSION = 1
 REQUIRED_RELEASE_FIELDS = (
-    "release_id", "publisher", "publisher_code", "title", "document_type", "jurisdiction",
-    "period_start", "period_end",
-)  # fmt: skip
+    "release_id",
+    "publisher",
+    "publisher_code",
+    "title",
+    "document_type",
+    "jurisdiction",
+    "period_start",
+    "period_end",
+)
 OPTIONAL_RELEASE_FIELDS = (
-    "release_date", "release_date_note", "release_year", "document_url", "document_url_note", "notes",
-)  # fmt: skip
+    "release_date",
+    "release_date_note",
+    "release_year",
+    "document_url",
+    "document_url_note",
+    "notes",
+)
 REQUIRED_FIGURE_FIELDS = ("metric", "value", "unit", "source_url", "reliability")
 OPTIONAL_FIGURE_FIELDS = (
-    "base_population", "breakdown_dimension", "breakdown_category", "qualifier", "period_start",
-    "period_end", "quote", "note",
-)  # fmt: skip
+    "base_population",
+    "breakdown_dimension",
+    "breakdown_category",
+    "qualifier",
+    "period_start",
+    "period_end",
+    "quote",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -79,10 +96,10 @@ def _parse_release(path: Path, data: object) -> dict[str, Any]:
         "publisher": _text(data["publisher"]),
         "publisher_code": _text(data["publisher_code"]),
         "title": _text(data["title"]),
-        "document_type": _code(path, "release.document_type", data["document_type"],
-                               voc.codes("document_type"), "document type"),
-        "jurisdiction_id": _code(path, "release.jurisdiction", data["jurisdiction"], voc.jurisdictions,
-                                 "jurisdiction"),
+        "document_type": _code(
+            path, "release.document_type", data["document_type"], voc.codes("document_type"), "document type"
+        ),
+        "jurisdiction_id": _code(path, "release.jurisdiction", data["jurisdiction"], voc.jurisdictions, "jurisdiction"),
         "release_date": _date(path, "release.release_date", release_date) if release_date else None,
         "release_date_note": _text(data.get("release_date_note")),
         "release_year": None,
@@ -91,16 +108,25 @@ def _parse_release(path: Path, data: object) -> dict[str, Any]:
         "document_url": _text(data.get("document_url")),
         "document_url_note": _text(data.get("document_url_note")),
         "notes": _text(data.get("notes")),
-    }  # fmt: skip
+    }
     if release["release_date"] is None and not release["release_date_note"]:
-        raise SourceFileError(path, "release.release_date", "no release date and no note saying why",
-                              "a date, or release_date_note explaining the gap")  # fmt: skip
+        raise SourceFileError(
+            path,
+            "release.release_date",
+            "no release date and no note saying why",
+            "a date, or release_date_note explaining the gap",
+        )
     if release["document_url"] is None and not release["document_url_note"]:
-        raise SourceFileError(path, "release.document_url", "no document URL and no note saying why",
-                              "a URL, or document_url_note explaining the gap")  # fmt: skip
+        raise SourceFileError(
+            path,
+            "release.document_url",
+            "no document URL and no note saying why",
+            "a URL, or document_url_note explaining the gap",
+        )
     year = data.get("release_year")
-    release["release_year"] = int(year) if year is not None else (
-        release["release_date"].year if release["release_date"] else None)  # fmt: skip
+    release["release_year"] = (
+        int(year) if year is not None else (release["release_date"].year if release["release_date"] else None)
+    )
     return release
 
 
@@ -116,16 +142,21 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
     category = _text(data.get("breakdown_category")) or "all"
     if (dimension, category) not in voc.breakdowns:
         known = ", ".join(f"{d}:{c}" for d, c in sorted(voc.breakdowns))
-        raise SourceFileError(path, f"{where}.breakdown", f"unknown breakdown {dimension}:{category}",
-                              f"one of {known}")  # fmt: skip
+        raise SourceFileError(
+            path, f"{where}.breakdown", f"unknown breakdown {dimension}:{category}", f"one of {known}"
+        )
     base = data.get("base_population")
     if base is not None:
         base = _code(path, f"{where}.base_population", base, voc.base_populations, "base population")
     try:
         parsed = parse_value(data["value"])
     except ValueError as exc:
-        raise SourceFileError(path, f"{where}.value", f"not a number: {exc}",
-                              'a number such as 357 or 91.9, or a suppressed value such as "<3"') from exc
+        raise SourceFileError(
+            path,
+            f"{where}.value",
+            f"not a number: {exc}",
+            'a number such as 357 or 91.9, or a suppressed value such as "<3"',
+        ) from exc
     qualifier = "less_than" if parsed.suppressed_below is not None else (_text(data.get("qualifier")) or "exact")
     qualifier = _code(path, f"{where}.qualifier", qualifier, voc.codes("qualifier"), "qualifier")
     has_own_period = data.get("period_start") is not None or data.get("period_end") is not None
@@ -142,15 +173,18 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
         "unit": unit,
         "qualifier": qualifier,
         "period_start": _date(path, f"{where}.period_start", data.get("period_start"))
-        if has_own_period else release["period_start"],
+        if has_own_period
+        else release["period_start"],
         "period_end": _date(path, f"{where}.period_end", data.get("period_end"))
-        if has_own_period else release["period_end"],
+        if has_own_period
+        else release["period_end"],
         "source_url": _text(data["source_url"]),
         "quote": _text(data.get("quote")),
-        "reliability": _code(path, f"{where}.reliability", data["reliability"], voc.codes("reliability"),
-                             "reliability"),
+        "reliability": _code(
+            path, f"{where}.reliability", data["reliability"], voc.codes("reliability"), "reliability"
+        ),
         "note": _text(data.get("note")),
-    }  # fmt: skip
+    }
 
 
 def parse_release_file(path: Path) -> ParsedRelease:
@@ -161,8 +195,9 @@ def parse_release_file(path: Path) -> ParsedRelease:
         raise SourceFileError(path, "format_version", f"found {version!r}", f"format_version: {FORMAT_VERSION}")
     unknown = sorted(set(document) - {"format_version", "release", "figures"})
     if unknown:
-        raise SourceFileError(path, None, f"unknown top-level key(s) {', '.join(unknown)}",
-                              "format_version, release, figures")  # fmt: skip
+        raise SourceFileError(
+            path, None, f"unknown top-level key(s) {', '.join(unknown)}", "format_version, release, figures"
+        )
     release = _parse_release(path, document.get("release"))
     figures = document.get("figures")
     if not isinstance(figures, list) or not figures:

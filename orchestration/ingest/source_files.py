@@ -41,8 +41,12 @@ def source_file_spec(path: Path, description: str) -> dg.AssetSpec:
 
 
 def source_file_specs() -> list[dg.AssetSpec]:
-    releases = [source_file_spec(p, f"Report release file {p.name} (release format, see sources/README.md).")
-                for p in release_files()]  # fmt: skip
-    hotline = [source_file_spec(p, f"Hotline statistics file {p.name}, with its provenance record beside it.")
-               for p in hotline_files()]  # fmt: skip
+    releases = [
+        source_file_spec(p, f"Report release file {p.name} (release format, see sources/README.md).")
+        for p in release_files()
+    ]
+    hotline = [
+        source_file_spec(p, f"Hotline statistics file {p.name}, with its provenance record beside it.")
+        for p in hotline_files()
+    ]
     return releases + hotline

@@ -1,0 +1,73 @@
+"""The project's own dbt tests fail on the errors they exist to catch (a test that cannot fail is a defect)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import DBT_PROJECT_DIR
+from tests.conftest import BuiltWarehouse
+
+
+def _dbt_test(database: Path, select: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HT_DUCKDB_PATH": str(database), "DBT_TARGET_PATH": str(database.parent / "target")}
+    dbt = Path(sys.executable).parent / "dbt"
+    return subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--select",
+            select,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def warehouse_copy(built_warehouse: BuiltWarehouse, tmp_path: Path) -> Path:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_warehouse.database, copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("corruption", "failing_test"),
+    [
+        # 317 sex + 33 labor + 7 both no longer add up to the 357 total.
+        (
+            "update raw.report_figures set value = 300 where release_id = 'ochttf-2021' and breakdown_category = 'sex'",
+            "parts_sum_to_total_fct_victims",
+        ),
+        # A part larger than its total.
+        (
+            "update raw.report_figures set value = 400"
+            " where release_id = 'ochttf-2021' and breakdown_category = 'female'",
+            "parts_not_exceeding_total_fct_victims",
+        ),
+        # A percent above 100.
+        (
+            "update raw.report_figures set value = 191.9 where release_id = 'ochttf-2017' and value = 91.9",
+            "value_between_fct_victims_victim_percent",
+        ),
+    ],
+)
+def test_corrupted_figures_fail_the_marts_tests(warehouse_copy: Path, corruption: str, failing_test: str) -> None:
+    with duckdb.connect(str(warehouse_copy)) as conn:
+        conn.execute(corruption)
+    result = _dbt_test(warehouse_copy, "fct_victims")
+    assert result.returncode == 1, result.stdout[-2000:]
+    failures = [line for line in result.stdout.splitlines() if "Failure in test" in line]
+    assert any(failing_test in line for line in failures), "\n".join(failures) or result.stdout[-2000:]
