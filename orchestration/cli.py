@@ -87,7 +87,8 @@ def dev(args: argparse.Namespace) -> int:
     """Start the Dagster UI and daemon on this code location, with the project's instance and data dir."""
     apply_environment()
     print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={os.environ['DAGSTER_HOME']})", flush=True)
-    command = ["dagster", "dev", "-m", "orchestration.definitions", "--host", args.host, "--port", str(args.port)]
+    # `dg dev` reads the code location from pyproject.toml ([tool.dg.project]).
+    command = ["dg", "dev", "--host", args.host, "--port", str(args.port)]
     os.execvp(command[0], command)
 
 
