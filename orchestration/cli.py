@@ -10,7 +10,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import DUCKDB_PATH_ENV, apply_environment, data_dir, duckdb_path
+from orchestration.settings import (
+    DUCKDB_PATH_ENV,
+    SOURCES_DIR,
+    apply_environment,
+    data_dir,
+    duckdb_path,
+    landing_dir,
+    quarantine_dir,
+)
 
 if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult
@@ -19,7 +27,8 @@ if TYPE_CHECKING:
 def _mart_row_counts(result: ExecuteInProcessResult) -> dict[str, int]:
     """Rows per mart, from the row counts the dbt assets attach to their materializations."""
     counts: dict[str, int] = {}
-    for materialization in result.asset_materializations_for_node("warehouse_dbt_models"):
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
         key = materialization.asset_key.path
         rows = materialization.metadata.get("dagster/row_count")
         if key[0] == "marts" and rows is not None:
@@ -36,43 +45,45 @@ def build(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
+    from orchestration.build import build_all, failed_checks
     from orchestration.definitions import defs
-    from orchestration.jobs import BUILD_JOB_NAME
+    from orchestration.ingest.landing import LandingZone
 
-    instance = dg.DagsterInstance.get()
+    landing = LandingZone(path=str(landing_dir()), shipped_path=str(SOURCES_DIR))
     log_dir = data_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    # The compact progress logger instead of Dagster's full debug log (the UI keeps the full log).
+    loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
     # dagster-dbt echoes dbt's own output to stdout; keep it in a log file and show compact progress instead.
     with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = defs.resolve_job_def(BUILD_JOB_NAME).execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            # The compact progress logger instead of Dagster's full debug log (the UI keeps the full log).
-            run_config={"loggers": {"console": {"config": {"log_level": "DEBUG"}}}},
-        )
-    failed_checks = [
-        f"{e.asset_check_evaluation_data.asset_key.to_user_string()}: {e.asset_check_evaluation_data.check_name}"
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
-    ]
-    elapsed = time.monotonic() - started
+        report = build_all(defs, dg.DagsterInstance.get(), landing, run_config=loggers)
+    transform = report.transform
+    failed = failed_checks(transform) if transform else []
     print()
-    if result.success:
+    if transform and transform.success:
         print("Rows per mart:")
-        for name, rows in _mart_row_counts(result).items():
+        for name, rows in _mart_row_counts(transform).items():
             print(f"  marts.{name:<28} {rows:>7,}")
-    print(f"Failed checks: {len(failed_checks)}")
-    for check in failed_checks:
+    refused = report.refused()
+    print(f"Files loaded:  {len(report.ingest_results) - len(refused)} of {len(report.ingest_results)}")
+    if refused:
+        print(f"Refused files: {len(refused)} (copied to {quarantine_dir()} with a report; fix and drop again)")
+        for line in refused:
+            print(f"  ✗ {line}")
+    print(f"Failed checks: {len(failed)}")
+    for check in failed:
         print(f"  ✗ {check}")
     print(f"DuckDB file:   {duckdb_path()}")
     print(f"Data dir:      {data_dir()}  (set HT_DATA_DIR to move it)")
     print(f"dbt output:    {log_file}")
-    print(f"Run id:        {result.run_id}  ({elapsed:.1f}s; browse it with `make dev`)")
-    if not result.success:
-        print("The build FAILED: see the step failure above, or open the run in `dagster dev`.", file=sys.stderr)
+    print(f"Took {time.monotonic() - started:.1f}s; browse the runs with `make dev`.")
+    if not report.success:
+        for line in report.failed_ingests():
+            print(f"  ✗ ingest failed: {line}", file=sys.stderr)
+        print("The build FAILED: see the step failure above, or open the run in `make dev`.", file=sys.stderr)
         return 1
-    return 1 if failed_checks else 0
+    return 1 if failed or refused else 0
 
 
 def paths(_: argparse.Namespace) -> int:

@@ -1,13 +1,33 @@
-"""Jobs: the full build materializes every asset the code location can run."""
+"""Jobs: one ingest job per source kind (partitioned by file), and the dbt transform over everything."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-BUILD_JOB_NAME = "build_warehouse"
+from orchestration.ingest.assets import landed_key
+from orchestration.ingest.kinds import SOURCE_KIND_LIST, SourceKind
+from orchestration.ingest.partitions import PARTITIONS
 
-build_warehouse = dg.define_asset_job(
-    BUILD_JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    description="Load every shipped source into raw, then dbt build staging, intermediate and marts with tests.",
+TRANSFORM_JOB_NAME = "transform_warehouse"
+
+
+def ingest_job_name(kind: SourceKind) -> str:
+    return f"ingest_{kind.name}"
+
+
+INGEST_JOBS = {
+    kind.name: dg.define_asset_job(
+        ingest_job_name(kind),
+        selection=dg.AssetSelection.assets(landed_key(kind)).downstream(depth=1, include_self=True)
+        - dg.AssetSelection.groups("staging", "intermediate", "marts", "reference"),
+        partitions_def=PARTITIONS[kind.name],
+        description=f"Land, validate and load one {kind.name} file (a partition).",
+    )
+    for kind in SOURCE_KIND_LIST
+}
+
+transform_warehouse = dg.define_asset_job(
+    TRANSFORM_JOB_NAME,
+    selection=dg.AssetSelection.groups("reference", "staging", "intermediate", "marts"),
+    description="dbt build: seeds, staging, intermediate and marts with every dbt test, from the raw tables.",
 )

@@ -37,11 +37,15 @@ class ProgressFormatter(logging.Formatter):
             return f"{elapsed}   ✓ {materialization.asset_key.to_user_string()}{suffix}"
         if kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if not evaluation.passed:
-                return f"{elapsed}   ✗ check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
-            return None
+            if evaluation.passed:
+                return None
+            mark, verdict = ("⚠", "warns") if evaluation.severity.value == "WARN" else ("✗", "failed")
+            description = f": {evaluation.description}" if evaluation.description else ""
+            return f"{elapsed}   {mark} check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} {verdict}{description}"
         if kind == "STEP_FAILURE":
             error = event.event_specific_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause  # the user's exception, not Dagster's wrapper
             return f"{elapsed} ✗ {event.step_key} failed: {error.message.strip() if error else ''}"
         if kind in ("RUN_SUCCESS", "RUN_FAILURE"):
             return f"{elapsed} {kind.replace('_', ' ').lower()}"

@@ -6,7 +6,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import DUCKDB_PATH_ENV
+from orchestration.ingest.landing import LandingZone
+from orchestration.settings import DUCKDB_PATH_ENV, LANDING_DIR_ENV, SOURCES_DIR
 from orchestration.transform.project import dbt_project
 
 # DuckDB allows one writing process per file: every asset that writes joins this pool (limit 1).
@@ -18,4 +19,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         # Resolved when a run starts, so tests and the CLI can point a run at another file.
         "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV)),
         "dbt": DbtCliResource(project_dir=dbt_project),
+        "landing": LandingZone(path=dg.EnvVar(LANDING_DIR_ENV), shipped_path=str(SOURCES_DIR)),
     }

@@ -34,6 +34,34 @@ def dbt_target_dir() -> Path:
     return data_dir() / "dbt" / "target"
 
 
+LANDING_DIR_ENV = "HT_LANDING_DIR"
+
+
+def landing_dir() -> Path:
+    """Where new or corrected source files are dropped, one subfolder per source kind."""
+    return Path(os.environ.get(LANDING_DIR_ENV, data_dir() / "landing")).resolve()
+
+
+def staged_dir() -> Path:
+    """Parsed files waiting for (or having passed) validation, as Parquet, by partition and content hash."""
+    return data_dir() / "staged"
+
+
+def archive_dir() -> Path:
+    """Every accepted file, stored by content hash."""
+    return data_dir() / "archive"
+
+
+def quarantine_dir() -> Path:
+    """Files that failed parsing or an error-level expectation, each with a report."""
+    return data_dir() / "quarantine"
+
+
+def validation_dir() -> Path:
+    """Validation results (JSON) and human-readable reports (HTML) per validated file."""
+    return data_dir() / "validation"
+
+
 def apply_environment() -> None:
     """Export the settings so that dbt subprocesses and Dagster's EnvVar see the same values.
 
@@ -41,6 +69,7 @@ def apply_environment() -> None:
     """
     os.environ.setdefault(DATA_DIR_ENV, str(data_dir()))
     os.environ.setdefault(DUCKDB_PATH_ENV, str(duckdb_path()))
+    os.environ.setdefault(LANDING_DIR_ENV, str(landing_dir()))
     os.environ.setdefault("DBT_LOG_PATH", str(data_dir() / "dbt" / "logs"))
     # dagster-dbt gives each invocation a folder under DBT_TARGET_PATH and copies partial_parse.msgpack from
     # there: pointing it at the project's target keeps partial parsing and keeps dbt's output in the data dir.

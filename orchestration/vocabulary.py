@@ -27,6 +27,7 @@ class Vocabulary:
     metric_units: dict[str, frozenset[str]]
     base_populations: frozenset[str]
     breakdowns: frozenset[tuple[str, str]]
+    required_parts: frozenset[tuple[str, str]]
     jurisdictions: frozenset[str]
     code_lists: dict[str, frozenset[str]]
 
@@ -44,6 +45,11 @@ def vocabulary() -> Vocabulary:
         base_populations=frozenset(r["base_population"] for r in _read("base_populations")),
         breakdowns=frozenset(
             (r["breakdown_dimension"], r["breakdown_category"]) for r in _read("breakdown_categories")
+        ),
+        required_parts=frozenset(
+            (r["breakdown_dimension"], r["breakdown_category"])
+            for r in _read("breakdown_categories")
+            if r["required_for_completeness"] == "true"
         ),
         jurisdictions=frozenset(r["jurisdiction_id"] for r in _read("jurisdictions")),
         code_lists={k: frozenset(v) for k, v in code_lists.items()},

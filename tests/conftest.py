@@ -18,6 +18,7 @@ _SESSION_DATA_DIR = Path(tempfile.mkdtemp(prefix="ht-warehouse-tests-"))
 os.environ["HT_DATA_DIR"] = str(_SESSION_DATA_DIR)
 os.environ["HT_DUCKDB_PATH"] = str(_SESSION_DATA_DIR / "warehouse.duckdb")
 os.environ["DAGSTER_HOME"] = str(_SESSION_DATA_DIR / "dagster_home")
+os.environ["HT_LANDING_DIR"] = str(_SESSION_DATA_DIR / "landing")
 for _name in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
     os.environ.pop(_name, None)
 
@@ -25,7 +26,8 @@ for _name in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
 @dataclass(frozen=True)
 class BuiltWarehouse:
     database: Path
-    result: object  # dagster.ExecuteInProcessResult
+    report: object  # orchestration.build.BuildReport
+    instance: object  # dagster.DagsterInstance
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as conn:
@@ -37,9 +39,12 @@ def built_warehouse() -> Iterator[BuiltWarehouse]:
     """A full in-process materialization of the code location into a temporary DuckDB file."""
     import dagster as dg
 
+    from orchestration.build import build_all
     from orchestration.definitions import defs
-    from orchestration.jobs import BUILD_JOB_NAME
+    from orchestration.ingest.landing import LandingZone
+    from orchestration.settings import SOURCES_DIR
 
+    landing = LandingZone(path=os.environ["HT_LANDING_DIR"], shipped_path=str(SOURCES_DIR))
     with dg.instance_for_test() as instance:
-        result = defs.resolve_job_def(BUILD_JOB_NAME).execute_in_process(instance=instance, raise_on_error=False)
-        yield BuiltWarehouse(database=Path(os.environ["HT_DUCKDB_PATH"]), result=result)
+        report = build_all(defs, instance, landing)
+        yield BuiltWarehouse(database=Path(os.environ["HT_DUCKDB_PATH"]), report=report, instance=instance)

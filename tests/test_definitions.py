@@ -46,16 +46,20 @@ def test_definitions_load_and_validate() -> None:
     assert {key.path[-1] for key in _graph().get_all_asset_keys() if key.path[0] == "marts"} == MARTS
 
 
-def test_every_fact_mart_traces_back_to_shipped_source_files() -> None:
+def test_every_fact_mart_traces_back_to_landed_source_files() -> None:
     graph = _graph()
     for name in MARTS - {"dim_jurisdiction", "dim_trafficking_type", "dim_demographic"}:
         ancestors = _ancestors(graph, dg.AssetKey(["marts", name]))
-        source_files = {key for key in ancestors if key.path[0] == "source_files"}
-        assert source_files, f"marts/{name} has no source file upstream"
+        assert {key for key in ancestors if key.path[0] == "landed"}, f"marts/{name} has no landed file upstream"
     victims_sources = {
-        k.path[-1] for k in _ancestors(graph, dg.AssetKey(["marts", "fct_victims"])) if k.path[0] == "source_files"
+        k.path[-1] for k in _ancestors(graph, dg.AssetKey(["marts", "fct_victims"])) if k.path[0] == "landed"
     }
-    assert {"ochttf_2021", "ochttf_2019", "published_figures"} <= victims_sources
+    assert victims_sources == {
+        "report_releases",
+        "hotline_state_calls_cases",
+        "hotline_national_signals_fy",
+        "hotline_published_figures",
+    }
 
 
 def test_dbt_tests_load_as_asset_checks_on_the_marts() -> None:
@@ -68,7 +72,7 @@ def test_every_asset_has_a_description_and_a_group() -> None:
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, f"{key.to_user_string()} has no description"
-        assert node.group_name in {"sources", "ingest", "reference", "staging", "intermediate", "marts"}
+        assert node.group_name in {"landing", "ingest", "reference", "staging", "intermediate", "marts"}
 
 
 def _render_graph() -> str:

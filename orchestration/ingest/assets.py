@@ -1,128 +1,177 @@
-"""Ingest assets: load the shipped source files into DuckDB's `raw` schema, one asset per raw table."""
+"""Ingest assets, per source kind: `landed/<kind>` (parse, archive, validate) then `raw/<table>` (load).
 
-from collections.abc import Iterator
+A file version reaches the raw tables only if it parsed and passed every error-level expectation: the
+expectations are blocking asset checks on `landed/<kind>`, so a failure stops the run before `raw/...`.
+"""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
-import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.errors import SourceFileError
-from orchestration.ingest.files import sha256_of
-from orchestration.ingest.hotline import HOTLINE_TABLES, read_hotline_table, read_provenance
-from orchestration.ingest.loader import LoadedFile, replace_raw_tables
-from orchestration.ingest.metadata import table_metadata
-from orchestration.ingest.report_release import parse_release_file
-from orchestration.ingest.source_files import hotline_files, release_files, source_file_key
+from orchestration.ingest.kinds import SOURCE_KIND_LIST, SourceKind
+from orchestration.ingest.landing import LandedFile, LandingZone, unsafe_name_problem
+from orchestration.ingest.loader import FileVersion, append_file_version
+from orchestration.ingest.metadata import column_schema
+from orchestration.ingest.partitions import PARTITIONS
+from orchestration.ingest.staging import StagedVersion
+from orchestration.quality.checks import check_results, check_specs, parse_error_details, validate
+from orchestration.quality.reports import write_reports
 from orchestration.resources import DUCKDB_WRITER_POOL
 
 OWNERS = ["team:data-engineering"]
+SHA_METADATA = "file_sha256"
 
 
-def _raw_spec(table: str, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
-    return dg.AssetSpec(
-        key=["raw", table],
-        description=description,
-        deps=deps,
-        group_name="ingest",
-        kinds={"duckdb", "pandas"},
+class LandedFileConfig(dg.Config):
+    """Which delivered file to take for the partition; empty means the newest one in the landing zone."""
+
+    path: str = ""
+
+
+def landed_key(kind: SourceKind) -> dg.AssetKey:
+    return dg.AssetKey(["landed", kind.name])
+
+
+def _locate(landing: LandingZone, kind: SourceKind, partition_key: str, path: str) -> LandedFile:
+    if path:
+        stat = Path(path).stat()
+        return LandedFile(kind.name, Path(path), stat.st_size, stat.st_mtime)
+    found = landing.find(kind.name, partition_key)
+    if found is None:
+        raise dg.Failure(f"No {kind.name} file named {partition_key}.* in {', '.join(map(str, landing.roots()))}")
+    return found
+
+
+def build_landed_asset(kind: SourceKind) -> dg.AssetsDefinition:
+    key = landed_key(kind)
+
+    @dg.asset(
+        key=key,
+        partitions_def=PARTITIONS[kind.name],
+        check_specs=check_specs(kind.name, key),
+        group_name="landing",
+        kinds={"python", "great_expectations"},
         owners=OWNERS,
-        tags={"layer": "raw"},
+        description=f"{kind.description} Each partition is one file name; each delivered version is parsed, "
+        "archived by sha256 and validated with great-expectations (blocking checks) before it may be loaded.",
+        freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=kind.max_days_between_files)),
     )
-
-
-@dg.multi_asset(
-    specs=[
-        _raw_spec(
-            "report_releases",
-            "One row per report release: publisher, title, dates, period, document URL.",
-            [source_file_key(p) for p in release_files()],
-        ),
-        _raw_spec(
-            "report_figures",
-            "One row per figure of a report release, with its provenance.",
-            [source_file_key(p) for p in release_files()],
-        ),
-    ],
-    pool=DUCKDB_WRITER_POOL,
-)
-def report_releases(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
-    """Parse every report release file and swap both raw tables in one transaction."""
-    parsed = [parse_release_file(path) for path in release_files()]
-    seen: dict[str, str] = {}
-    for item in parsed:
-        release_id, name = item.release["release_id"], item.release["source_file"]
-        if release_id in seen:
-            raise SourceFileError(
-                name,
-                "release.release_id",
-                f"release_id {release_id!r} is also used by {seen[release_id]}",
-                "one file per release_id",
-            )
-        seen[release_id] = name
-    releases = pd.DataFrame([item.release for item in parsed])
-    figures = pd.concat([item.figures for item in parsed], ignore_index=True)
-    files = [
-        LoadedFile(p, item.release["file_sha256"], len(item.figures))
-        for p, item in zip(release_files(), parsed, strict=True)
-    ]
-    with duckdb.get_connection() as conn:
-        replace_raw_tables(conn, {"report_releases": releases, "report_figures": figures}, files, context.run.run_id)
-    context.log.info(f"Loaded {len(releases)} releases with {len(figures)} figures")
-    yield dg.MaterializeResult(
-        asset_key=["raw", "report_releases"], metadata=table_metadata("report_releases", releases, files)
-    )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "report_figures"],
-        metadata=table_metadata(
-            "report_figures", figures, files, source_urls=dg.MetadataValue.int(figures["source_url"].nunique())
-        ),
-    )
-
-
-@dg.multi_asset(
-    specs=[
-        *[
-            _raw_spec(
-                t.raw_table, f"The hotline file {t.file_name} as published, one row per line.", [source_file_key(p)]
-            )
-            for t, p in zip(HOTLINE_TABLES, hotline_files(), strict=True)
-        ],
-        _raw_spec(
-            "source_datasets",
-            "The provenance record shipped beside each hotline data file.",
-            [source_file_key(p) for p in hotline_files()],
-        ),
-    ],
-    pool=DUCKDB_WRITER_POOL,
-)
-def hotline_statistics(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> Iterator[dg.MaterializeResult]:
-    """Read each hotline file with its provenance record and swap the hotline raw tables in one transaction."""
-    frames: dict[str, pd.DataFrame] = {}
-    provenance: list[dict[str, object]] = []
-    files: list[LoadedFile] = []
-    for table, path in zip(HOTLINE_TABLES, hotline_files(), strict=True):
-        frame = read_hotline_table(path, table)
-        frames[table.raw_table] = frame
-        sha = sha256_of(path)
-        files.append(LoadedFile(path, sha, len(frame)))
-        provenance.append(
-            {**read_provenance(path), "raw_table": table.raw_table, "source_file": path.name, "file_sha256": sha}
-        )
-    frames["source_datasets"] = pd.DataFrame(provenance)
-    with duckdb.get_connection() as conn:
-        replace_raw_tables(conn, frames, files, context.run.run_id)
-    for table, loaded, record in zip(HOTLINE_TABLES, files, provenance, strict=True):
+    def landed(context: dg.AssetExecutionContext, config: LandedFileConfig, landing: LandingZone):
+        partition_key = context.partition_key
+        file = _locate(landing, kind, partition_key, config.path)
+        sha = file.sha256()
+        staged = StagedVersion(kind.name, partition_key, sha)
+        parse_error: dict[str, Any] | None = None
+        tables = {}
+        try:
+            if problem := unsafe_name_problem(file.path.name):
+                raise SourceFileError(file.path, None, problem, "a plain file name <key>.<extension>")
+            tables = kind.parse(file.path)
+        except SourceFileError as error:
+            parse_error = parse_error_details(error)
+            context.log.error(f"Refused {file.path}: {error}")
+        outcomes = validate(kind.name, partition_key, tables) if parse_error is None else []
+        failed = [o.name for o in outcomes if not o.success and o.severity == "error"]
+        passed = parse_error is None and not failed
+        json_report, html_report = write_reports(kind.name, partition_key, sha, str(file.path), outcomes, parse_error)
+        if passed:
+            staged.write_tables(tables)
+            archived = landing.archive(file, sha)
+            location = {"archived_as": dg.MetadataValue.path(str(archived))}
+        else:
+            folder = landing.quarantine(file, sha, {"parse_error": parse_error, "failed_expectations": failed,
+                                                    "report": str(json_report)})  # fmt: skip
+            location = {"quarantined_in": dg.MetadataValue.path(str(folder))}
+            context.log.error(f"Quarantined {file.path} in {folder}: {parse_error or failed}")
+        staged.write_status({"passed": passed, "path": str(file.path), "parse_error": parse_error,
+                             "failed_expectations": failed})  # fmt: skip
         yield dg.MaterializeResult(
-            asset_key=["raw", table.raw_table],
-            metadata=table_metadata(
-                table.raw_table,
-                frames[table.raw_table],
-                [loaded],
-                source_url=dg.MetadataValue.text(str(record["source_url"] or "per figure")),
-                publisher=str(record["publisher"]),
-            ),
+            metadata={
+                "path": dg.MetadataValue.path(str(file.path)),
+                SHA_METADATA: sha,
+                "size_bytes": dg.MetadataValue.int(file.size),
+                "passed_validation": passed,
+                "rows": dg.MetadataValue.json({name: len(frame) for name, frame in tables.items()}),
+                "validation_report": dg.MetadataValue.path(str(html_report)),
+                **location,
+            },
+            data_version=dg.DataVersion(sha),
         )
-    yield dg.MaterializeResult(
-        asset_key=["raw", "source_datasets"],
-        metadata=table_metadata("source_datasets", frames["source_datasets"], files),
-    )
+        yield from check_results(kind.name, key, outcomes, parse_error, html_report)
+
+    return landed
+
+
+def _version_to_load(context: dg.AssetExecutionContext, kind: SourceKind) -> StagedVersion:
+    """The file version this run landed, or else the partition's latest landed version."""
+    partition_key = context.partition_key
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=landed_key(kind), asset_partitions=[partition_key]), limit=1
+    ).records
+    this_run = [
+        e.asset_materialization
+        for e in context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        if e.asset_materialization and e.asset_materialization.asset_key == landed_key(kind)
+    ]
+    materialization = this_run[-1] if this_run else (records[0].asset_materialization if records else None)
+    if materialization is None:
+        raise dg.Failure(f"{kind.name} partition {partition_key} has not landed yet: materialize landed/{kind.name}")
+    version = StagedVersion(kind.name, partition_key, str(materialization.metadata[SHA_METADATA].value))
+    if not version.status().get("passed"):
+        raise dg.Failure(
+            f"The latest landed version of {partition_key} ({version.sha256[:12]}) failed validation and was "
+            "quarantined; fix the file and drop it again.",
+            metadata={"status": dg.MetadataValue.json(version.status())},
+        )
+    return version
+
+
+def build_raw_asset(kind: SourceKind) -> dg.AssetsDefinition:
+    specs = [
+        dg.AssetSpec(
+            key=["raw", table], deps=[landed_key(kind)], partitions_def=PARTITIONS[kind.name], group_name="ingest",
+            kinds={"duckdb", "pandas"}, owners=OWNERS, tags={"layer": "raw"},
+            description=f"raw.{table}: every validated version of every {kind.name} file, appended with its "
+            "sha256 and load time (dbt picks the latest version).",
+        )
+        for table in kind.raw_tables
+    ]  # fmt: skip
+
+    @dg.multi_asset(name=f"load_{kind.name}", specs=specs, partitions_def=PARTITIONS[kind.name],
+                    pool=DUCKDB_WRITER_POOL)  # fmt: skip
+    def load(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+        version = _version_to_load(context, kind)
+        tables = version.read_tables()
+        status = version.status()
+        file_version = FileVersion(kind.name, version.partition_key, status["path"], version.sha256)
+        with duckdb.get_connection() as conn:
+            appended = append_file_version(conn, file_version, tables, context.run.run_id)
+            table_rows = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+        context.log.info(
+            f"{'Loaded' if appended else 'Already loaded'} {status['path']} ({version.sha256[:12]}) "
+            f"into {', '.join('raw.' + t for t in tables)}"
+        )
+        for table, frame in tables.items():
+            yield dg.MaterializeResult(
+                asset_key=["raw", table],
+                metadata={
+                    "dagster/row_count": dg.MetadataValue.int(table_rows[table]),
+                    "dagster/column_schema": column_schema(table),
+                    "dagster/table_name": f"raw.{table}",
+                    "rows_from_this_file": dg.MetadataValue.int(len(frame)),
+                    SHA_METADATA: version.sha256,
+                    "source_path": dg.MetadataValue.path(status["path"]),
+                    "new_version": appended,
+                },
+                data_version=dg.DataVersion(version.sha256),
+            )
+
+    return load
+
+
+LANDED_ASSETS = [build_landed_asset(kind) for kind in SOURCE_KIND_LIST]
+RAW_ASSETS = [build_raw_asset(kind) for kind in SOURCE_KIND_LIST]

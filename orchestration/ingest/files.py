@@ -19,6 +19,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_size(path: Path, limit: int) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise SourceFileError(
+            path, None, f"the file is {size / 1e6:.1f} MB", f"at most {limit / 1e6:.0f} MB for this kind of file"
+        )
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, refusing empty files and other encodings with a clear message."""
     raw = path.read_bytes()

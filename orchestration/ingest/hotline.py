@@ -1,12 +1,14 @@
 """National Human Trafficking Hotline statistics, in the shapes the hotline publishes them.
 
-Each data file ships with a `<name>.provenance.yaml` record (publisher, URL, how it was obtained).
+Three table shapes are known; a file's header says which one it is. Each data file ships with a
+`<name>.provenance.yaml` record beside it (publisher, URL, how it was obtained). Types are checked here;
+whether codes (states, metrics) are known is checked by the expectation suite.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,8 @@ import pandas as pd
 
 from orchestration.ingest.csv_table import as_int, optional, read_csv_table
 from orchestration.ingest.errors import SourceFileError
-from orchestration.ingest.files import load_yaml_mapping, provenance_path, sha256_of
+from orchestration.ingest.files import check_size, load_yaml_mapping, provenance_path, read_text, sha256_of
 from orchestration.ingest.values import parse_date, parse_value
-from orchestration.vocabulary import vocabulary
 
 PROVENANCE_FIELDS = (
     "dataset_id",
@@ -29,27 +30,8 @@ PROVENANCE_FIELDS = (
     "obtained_from",
     "notes",
 )
-
-
-def _member(allowed: Callable[[], Collection[str]], what: str) -> Callable[[str], str]:
-    """A converter that accepts only codes from one of the project's vocabularies."""
-
-    def convert(text: str) -> str:
-        if text not in allowed():
-            raise ValueError(f"unknown {what}")
-        return text
-
-    return convert
-
-
-def _code(list_name: str) -> Callable[[str], str]:
-    return _member(lambda: vocabulary().codes(list_name), list_name)
-
-
-def _state_postal(text: str) -> str:
-    if f"US-{text}" not in vocabulary().jurisdictions:
-        raise ValueError("not a U.S. state or DC postal code")
-    return text
+# The largest real table is a few hundred rows; a file far beyond this is a mistake, not a statistics table.
+MAX_HOTLINE_BYTES = 50 * 1024 * 1024
 
 
 def _year(text: str) -> int:
@@ -59,11 +41,9 @@ def _year(text: str) -> int:
     return year
 
 
-def _non_negative(text: str) -> int:
-    value = as_int(text)
-    if value < 0:
-        raise ValueError("negative count")
-    return value
+def _count(text: str) -> int:
+    """A whole number of calls or cases; sign and plausibility are the suite's call."""
+    return as_int(text)
 
 
 def _value(text: str) -> str:
@@ -71,67 +51,94 @@ def _value(text: str) -> str:
     return text
 
 
-STATE_CALLS_CASES = {
+Columns = dict[str, tuple[Callable[[str], object], str]]
+
+STATE_CALLS_CASES: Columns = {
     "Year_Date": (_year, "a calendar year such as 2016"),
-    "Calls": (_non_negative, "a non-negative whole number of calls"),
-    "Cases_Reported": (_non_negative, "a non-negative whole number of cases"),
+    "Calls": (_count, "a whole number of calls"),
+    "Cases_Reported": (_count, "a whole number of cases"),
     "State": (str, "the state's name as a lower-case slug"),
-    "postal": (_state_postal, "a U.S. state or DC postal code such as CA"),
+    "postal": (str, "a U.S. state or DC postal code such as CA"),
 }
-NATIONAL_SIGNALS_FY = {
+NATIONAL_SIGNALS_FY: Columns = {
     "fiscal_year": (_year, "a federal fiscal year such as 2024"),
-    "total_signals": (_non_negative, "a non-negative whole number"),
-    "substantive_signals": (optional(_non_negative), "a non-negative whole number, or empty before FY2018"),
-    "signals_from_potential_victims": (_non_negative, "a non-negative whole number"),
-    "potential_situations_identified": (_non_negative, "a non-negative whole number"),
+    "total_signals": (_count, "a whole number"),
+    "substantive_signals": (optional(_count), "a whole number, or empty before FY2018"),
+    "signals_from_potential_victims": (_count, "a whole number"),
+    "potential_situations_identified": (_count, "a whole number"),
 }
-PUBLISHED_FIGURES = {
+PUBLISHED_FIGURES: Columns = {
     "figure_id": (str, "a unique figure id"),
-    "jurisdiction": (_member(lambda: vocabulary().jurisdictions, "jurisdiction"), "a jurisdiction id such as US-CA"),
-    "period_start": (lambda t: parse_date(t), "an ISO date"),
-    "period_end": (lambda t: parse_date(t), "an ISO date"),
-    "metric": (_member(lambda: vocabulary().metric_units, "metric"), "a metric from dbt_project/seeds/metrics.csv"),
-    "base_population": (
-        optional(_member(lambda: vocabulary().base_populations, "base population")),
-        "a base population from dbt_project/seeds/base_populations.csv, or empty",
-    ),
+    "jurisdiction": (str, "a jurisdiction id such as US-CA"),
+    "period_start": (parse_date, "an ISO date"),
+    "period_end": (parse_date, "an ISO date"),
+    "metric": (str, "a metric from dbt_project/seeds/metrics.csv"),
+    "base_population": (str, "a base population from dbt_project/seeds/base_populations.csv, or empty"),
     "breakdown_dimension": (str, "a breakdown dimension"),
     "breakdown_category": (str, "a breakdown category"),
     "value": (_value, 'a number, or a suppressed value such as "<3"'),
-    "unit": (_code("unit"), "a unit from the code list"),
-    "qualifier": (_code("qualifier"), "a qualifier from the code list"),
-    "scope": (_code("scope"), "a scope from the code list"),
+    "unit": (str, "a unit from the code list"),
+    "qualifier": (str, "a qualifier from the code list"),
+    "scope": (str, "a scope from the code list"),
     "source_url": (str, "the URL the figure was read on"),
     "quote": (str, "a short quote, or empty"),
-    "reliability": (_code("reliability"), "primary, secondary, derived or uncertain"),
+    "reliability": (str, "primary, secondary, derived or uncertain"),
     "note": (str, "free text"),
 }
 
 
 @dataclass(frozen=True)
 class HotlineTable:
-    """One hotline data file: its spec, and the raw table it loads into."""
+    """A table shape the hotline publishes, and the raw table its files load into."""
 
-    file_name: str
     raw_table: str
-    columns: dict[str, tuple[Callable[[str], object], str]]
+    columns: Columns
+
+    @property
+    def header(self) -> list[str]:
+        return list(self.columns)
 
 
 HOTLINE_TABLES = (
-    HotlineTable("state_calls_cases_2012_2016.csv", "hotline_state_calls_cases", STATE_CALLS_CASES),
-    HotlineTable("national_signals_fy2013_2024.csv", "hotline_national_signals_fy", NATIONAL_SIGNALS_FY),
-    HotlineTable("published_figures.csv", "hotline_published_figures", PUBLISHED_FIGURES),
+    HotlineTable("hotline_state_calls_cases", STATE_CALLS_CASES),
+    HotlineTable("hotline_national_signals_fy", NATIONAL_SIGNALS_FY),
+    HotlineTable("hotline_published_figures", PUBLISHED_FIGURES),
 )
+
+
+@dataclass(frozen=True)
+class ParsedHotlineFile:
+    table: HotlineTable
+    frame: pd.DataFrame
+    provenance: dict[str, Any]
+    sha256: str
+
+
+def detect_table(path: Path) -> HotlineTable:
+    """Which table shape a file has, from its header line."""
+    first_line = read_text(path).splitlines()[0].strip()
+    header = [name.strip() for name in first_line.split(",")]
+    for table in HOTLINE_TABLES:
+        if header == table.header:
+            return table
+    if len(header) == 1 and any(sep in first_line for sep in ";\t|"):
+        problem = "the header has one column: wrong delimiter?"
+    else:
+        best = max(HOTLINE_TABLES, key=lambda t: len(set(t.header) & set(header)))
+        missing = [c for c in best.header if c not in header]
+        extra = [c for c in header if c not in best.header]
+        parts = [f"missing column(s) {', '.join(missing)}" if missing else "",
+                 f"unexpected column(s) {', '.join(extra)}" if extra else ""]  # fmt: skip
+        problem = "; ".join(p for p in parts if p) or "columns out of order"
+    shapes = " | ".join(",".join(t.header) for t in HOTLINE_TABLES)
+    raise SourceFileError(path, "line 1 (header)", problem, f"one of the hotline table headers: {shapes}")
 
 
 def read_provenance(data_file: Path) -> dict[str, Any]:
     path = provenance_path(data_file)
     if not path.exists():
         raise SourceFileError(
-            data_file,
-            None,
-            f"no provenance record {path.name} beside it",
-            "every source file to ship with its provenance",
+            data_file, None, f"no provenance record {path.name} beside it", "every source file to ship with one"
         )
     record = load_yaml_mapping(path)
     missing = [f for f in PROVENANCE_FIELDS if f not in record]
@@ -140,39 +147,12 @@ def read_provenance(data_file: Path) -> dict[str, Any]:
     return {f: record[f] for f in PROVENANCE_FIELDS}
 
 
-def _check_published_figures(path: Path, frame: pd.DataFrame) -> None:
-    voc = vocabulary()
-    for row in frame.itertuples():
-        where = f"line {row.source_line}"
-        if (row.breakdown_dimension, row.breakdown_category) not in voc.breakdowns:
-            raise SourceFileError(
-                path,
-                f"{where}, column breakdown_category",
-                f"unknown breakdown {row.breakdown_dimension}:{row.breakdown_category}",
-                "a pair from dbt_project/seeds/breakdown_categories.csv",
-            )
-        if row.unit not in voc.metric_units[row.metric]:
-            raise SourceFileError(
-                path,
-                f"{where}, column unit",
-                f"unit {row.unit!r} for metric {row.metric}",
-                " or ".join(sorted(voc.metric_units[row.metric])),
-            )
-    duplicated = frame[frame["figure_id"].duplicated()]
-    if not duplicated.empty:
-        first = duplicated.iloc[0]
-        raise SourceFileError(
-            path,
-            f"line {first.source_line}, column figure_id",
-            f"duplicate figure_id {first.figure_id!r}",
-            "unique figure ids",
-        )
-
-
-def read_hotline_table(path: Path, table: HotlineTable) -> pd.DataFrame:
+def parse_hotline_file(path: Path) -> ParsedHotlineFile:
+    """Parse a hotline data file and its provenance record; raise SourceFileError naming row and column."""
+    check_size(path, MAX_HOTLINE_BYTES)
+    table = detect_table(path)
     frame = read_csv_table(path, table.columns)
     if table.raw_table == "hotline_published_figures":
-        _check_published_figures(path, frame)
         parsed = frame["value"].map(parse_value)
         frame["value_text"] = frame["value"]
         frame["value"] = parsed.map(lambda p: p.value)
@@ -181,6 +161,10 @@ def read_hotline_table(path: Path, table: HotlineTable) -> pd.DataFrame:
             "less_than" if p.suppressed_below is not None else q
             for p, q in zip(parsed, frame["qualifier"], strict=True)
         ]
+        frame["base_population"] = frame["base_population"].replace("", None)
+    provenance = read_provenance(path)
+    sha = sha256_of(path)
+    frame["dataset_id"] = provenance["dataset_id"]
     frame["source_file"] = path.name
-    frame["file_sha256"] = sha256_of(path)
-    return frame
+    frame["file_sha256"] = sha
+    return ParsedHotlineFile(table=table, frame=frame, provenance=provenance, sha256=sha)

@@ -1,11 +1,14 @@
-"""Writing parsed rows into DuckDB's `raw` schema: whole tables swapped in one transaction, every load logged."""
+"""Writing a validated file version into DuckDB's `raw` schema: appended in one transaction, logged.
+
+Raw tables keep every version of every file: a corrected release adds rows beside the earlier ones, and the
+dbt models pick the latest. Loading bytes that were loaded before changes nothing.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -14,39 +17,59 @@ from orchestration.ingest.raw_schema import LOAD_LOG_DDL, RAW_TABLES
 
 
 @dataclass(frozen=True)
-class LoadedFile:
-    path: Path
+class FileVersion:
+    kind: str
+    partition_key: str
+    path: str
     sha256: str
-    row_count: int
 
 
-def replace_raw_tables(
-    conn: duckdb.DuckDBPyConnection,
-    frames: Mapping[str, pd.DataFrame],
-    files: Sequence[LoadedFile],
-    run_id: str,
-) -> None:
-    """Replace each `raw.<table>` with its frame and log the files, all or nothing.
-
-    Readers of the file see either the previous tables or the new ones, never a half-loaded state; if any
-    insert fails (a type the DDL refuses), the transaction rolls back and the previous tables stay.
-    """
+def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists raw")
     conn.execute(LOAD_LOG_DDL)
+    for table, columns in RAW_TABLES.items():
+        ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+        conn.execute(f"create table if not exists raw.{table} ({ddl})")
+
+
+def append_file_version(
+    conn: duckdb.DuckDBPyConnection, version: FileVersion, frames: Mapping[str, pd.DataFrame], run_id: str
+) -> bool:
+    """Append one file version's rows to its raw tables, all or nothing; False if it was loaded before.
+
+    Readers see the raw tables either without or with the whole file, never part of it; if an insert fails
+    (a value the column types refuse), the transaction rolls back and nothing already loaded changes.
+    """
+    ensure_raw_schema(conn)
     conn.execute("begin transaction")
     try:
-        for table, frame in frames.items():
-            columns = RAW_TABLES[table]
-            ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
-            conn.execute(f"create or replace table raw.{table} ({ddl})")
-            selected = frame[list(columns)]  # noqa: F841 - read by DuckDB's replacement scan
-            conn.execute(f"insert into raw.{table} by name select * from selected")
-        for loaded in files:
-            conn.execute(
-                "insert into raw.load_log values (?, ?, ?, ?, ?, now(), ?)",
-                [str(uuid.uuid4()), ", ".join(frames), str(loaded.path), loaded.sha256, loaded.row_count, run_id],
-            )
+        seen = conn.execute(
+            "select count(*) from raw.load_log where source_kind = ? and partition_key = ? and file_sha256 = ?"
+            " and outcome = 'loaded'",
+            [version.kind, version.partition_key, version.sha256],
+        ).fetchone()[0]
+        rows = sum(len(frame) for frame in frames.values())
+        if not seen:
+            for table, frame in frames.items():
+                columns = [c for c in RAW_TABLES[table] if c != "loaded_at"]
+                incoming = frame[columns]  # noqa: F841 - read by DuckDB's replacement scan
+                conn.execute(f"insert into raw.{table} by name select *, now() as loaded_at from incoming")
+        conn.execute(
+            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+            [
+                str(uuid.uuid4()),
+                version.kind,
+                version.partition_key,
+                ", ".join(frames),
+                version.path,
+                version.sha256,
+                rows,
+                "already_loaded" if seen else "loaded",
+                run_id,
+            ],
+        )
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
+    return not seen

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-_PROVENANCE = {"source_file": "varchar not null", "file_sha256": "varchar not null"}
+# Every raw row names the file version it came from and when that version was loaded.
+_PROVENANCE = {
+    "source_file": "varchar not null",
+    "file_sha256": "varchar not null",
+    "loaded_at": "timestamp with time zone not null",
+}
+# Hotline rows carry the provenance record shipped beside their file.
+_DATASET = {
+    "dataset_id": "varchar not null",
+    "dataset_title": "varchar not null",
+    "dataset_publisher": "varchar not null",
+    "dataset_source_url": "varchar",
+    "dataset_document_type": "varchar not null",
+    "dataset_reliability": "varchar",
+    "dataset_obtained_from": "varchar not null",
+    "dataset_notes": "varchar",
+}
 
 RAW_TABLES: dict[str, dict[str, str]] = {
     "report_releases": {
-        "release_id": "varchar primary key",
+        "release_id": "varchar not null",
         "publisher": "varchar not null",
         "publisher_code": "varchar not null",
         "title": "varchar not null",
@@ -49,6 +65,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "Cases_Reported": "integer not null",
         "State": "varchar not null",
         "postal": "varchar not null",
+        **_DATASET,
         **_PROVENANCE,
     },
     "hotline_national_signals_fy": {
@@ -58,6 +75,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "substantive_signals": "integer",
         "signals_from_potential_victims": "integer not null",
         "potential_situations_identified": "integer not null",
+        **_DATASET,
         **_PROVENANCE,
     },
     "hotline_published_figures": {
@@ -80,18 +98,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "quote": "varchar",
         "reliability": "varchar not null",
         "note": "varchar",
-        **_PROVENANCE,
-    },
-    "source_datasets": {
-        "dataset_id": "varchar primary key",
-        "raw_table": "varchar not null",
-        "title": "varchar not null",
-        "publisher": "varchar not null",
-        "source_url": "varchar",
-        "document_type": "varchar not null",
-        "reliability": "varchar",
-        "obtained_from": "varchar not null",
-        "notes": "varchar",
+        **_DATASET,
         **_PROVENANCE,
     },
 }
@@ -99,10 +106,13 @@ RAW_TABLES: dict[str, dict[str, str]] = {
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
     load_id varchar primary key,
-    raw_table varchar not null,
+    source_kind varchar not null,
+    partition_key varchar not null,
+    raw_tables varchar not null,
     file_path varchar not null,
     file_sha256 varchar not null,
     row_count integer not null,
+    outcome varchar not null,
     loaded_at timestamp with time zone not null,
     run_id varchar not null
 )

@@ -11,9 +11,17 @@ apply_environment()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, target_path=dbt_target_dir())
 
 
+def _manifest_is_stale() -> bool:
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(path.stat().st_mtime > built for path in DBT_PROJECT_DIR.rglob("*") if path.is_file())
+
+
 def prepare_manifest(force: bool = False) -> None:
-    """Run `dbt parse` when the manifest is missing (or when forced, e.g. after editing models)."""
-    if force or not dbt_project.manifest_path.exists():
+    """Run `dbt parse` when the manifest is missing or older than a file of the dbt project (or when forced)."""
+    if force or _manifest_is_stale():
         dbt_project.preparer.prepare(dbt_project)
 
 

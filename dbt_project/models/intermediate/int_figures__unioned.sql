@@ -24,7 +24,7 @@ with release_figures as (
         figures.source_file,
         figures.file_sha256
     from {{ ref('stg_report_releases__figures') }} as figures
-    inner join {{ ref('stg_report_releases__releases') }} as releases using (release_id)
+    inner join {{ ref('stg_report_releases__releases') }} as releases using (release_id, file_sha256)
 ),
 
 hotline_published as (
@@ -52,8 +52,7 @@ hotline_published as (
         figures.source_file,
         figures.file_sha256
     from {{ ref('stg_hotline__published_figures') }} as figures
-    inner join {{ ref('stg_hotline__source_datasets') }} as datasets
-        on datasets.raw_table = 'hotline_published_figures'
+    inner join {{ ref('stg_hotline__source_datasets') }} as datasets using (file_sha256)
 ),
 
 final as (
@@ -67,6 +66,11 @@ final as (
 )
 
 select
-    *,
-    strftime(period_start, '%Y-%m-%d') || '/' || strftime(period_end, '%Y-%m-%d') as period_id
+    final.*,
+    strftime(final.period_start, '%Y-%m-%d') || '/' || strftime(final.period_end, '%Y-%m-%d') as period_id,
+    versions.source_version,
+    versions.is_latest_version,
+    versions.loaded_at,
+    versions.superseded_at
 from final
+inner join {{ ref('int_source_versions') }} as versions using (source_id, file_sha256)

@@ -49,7 +49,7 @@ final as (
         unpivoted.source_file,
         unpivoted.file_sha256
     from unpivoted
-    cross join dataset
+    inner join dataset using (file_sha256)
 )
 
 select * from final

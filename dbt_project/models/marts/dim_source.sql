@@ -1,5 +1,5 @@
 -- Each document or data set a figure was read from: a report release, or a hotline data file.
-with releases as (
+with release_sources as (
     select
         release_id as source_id,
         'report_release' as source_kind,
@@ -17,8 +17,11 @@ with releases as (
         notes,
         cast(null as varchar) as obtained_from,
         source_file,
-        file_sha256
-    from {{ ref('stg_report_releases__releases') }}
+        releases.file_sha256
+    from {{ ref('stg_report_releases__releases') }} as releases
+    inner join {{ ref('int_source_versions') }} as versions
+        on versions.source_id = releases.release_id and versions.file_sha256 = releases.file_sha256
+    where versions.is_latest_version
 ),
 
 datasets as (
@@ -40,10 +43,20 @@ datasets as (
         notes,
         obtained_from,
         source_file,
-        file_sha256
-    from {{ ref('stg_hotline__source_datasets') }}
+        datasets.file_sha256
+    from {{ ref('stg_hotline__source_datasets') }} as datasets
+    inner join {{ ref('int_source_versions') }} as versions
+        on versions.source_id = datasets.dataset_id and versions.file_sha256 = datasets.file_sha256
+    where versions.is_latest_version
 )
 
-select * from releases
-union all by name
-select * from datasets
+select
+    combined.*,
+    versions.source_version as latest_version,
+    versions.loaded_at as latest_version_loaded_at
+from (
+    select * from release_sources
+    union all by name
+    select * from datasets
+) as combined
+inner join {{ ref('int_source_versions') }} as versions using (source_id, file_sha256)

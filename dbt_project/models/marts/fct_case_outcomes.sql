@@ -15,7 +15,8 @@ select
     reliability,
     source_url,
     quote,
+    source_version,
     file_sha256
 from {{ ref('int_figures__unioned') }}
 inner join {{ ref('metrics') }} using (metric)
-where fact_table = 'case_outcomes'
+where is_latest_version and fact_table = 'case_outcomes'

@@ -17,7 +17,8 @@ select
     reliability,
     source_url,
     quote,
+    source_version,
     file_sha256
 from {{ ref('int_figures__unioned') }}
 inner join {{ ref('metrics') }} using (metric)
-where fact_table = 'hotline_cases'
+where is_latest_version and fact_table = 'hotline_cases'

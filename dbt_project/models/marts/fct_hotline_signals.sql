@@ -14,7 +14,8 @@ select
     source_url,
     quote,
     note,
+    source_version,
     file_sha256
 from {{ ref('int_figures__unioned') }}
 inner join {{ ref('metrics') }} using (metric)
-where fact_table = 'hotline_signals'
+where is_latest_version and fact_table = 'hotline_signals'

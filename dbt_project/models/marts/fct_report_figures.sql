@@ -1,5 +1,8 @@
--- Every figure of every source, with its provenance: the audit trail behind all other facts.
+-- Every figure of every version of every source, with its provenance: the audit trail behind all facts.
+-- The facts use the latest versions; "as published on date D" is
+-- `where loaded_at <= D and (superseded_at is null or superseded_at > D)`.
 select
+    figure_id || '@' || left(file_sha256, 12) as figure_version_id,
     figure_id,
     source_id,
     period_id,
@@ -20,5 +23,9 @@ select
     note,
     source_file,
     source_line,
-    file_sha256
+    file_sha256,
+    source_version,
+    is_latest_version,
+    loaded_at,
+    superseded_at
 from {{ ref('int_figures__unioned') }}

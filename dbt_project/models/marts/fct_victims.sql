@@ -2,7 +2,7 @@
 -- in separate columns: a row has one or the other, never both.
 with figures as (
     select * from {{ ref('int_figures__unioned') }}
-    where metric = 'victims'
+    where metric = 'victims' and is_latest_version
 )
 
 select
@@ -30,5 +30,6 @@ select
     reliability,
     source_url,
     quote,
+    source_version,
     file_sha256
 from figures

@@ -8,6 +8,8 @@ select
     signals_from_potential_victims,
     potential_situations_identified,
     source_line,
+    dataset_id,
     source_file,
-    file_sha256
+    file_sha256,
+    loaded_at
 from {{ source('raw', 'hotline_national_signals_fy') }}

@@ -18,6 +18,8 @@ select
     reliability,
     nullif(note, '') as note,
     source_line,
+    dataset_id,
     source_file,
-    file_sha256
+    file_sha256,
+    loaded_at
 from {{ source('raw', 'hotline_published_figures') }}

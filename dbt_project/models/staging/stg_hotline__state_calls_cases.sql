@@ -7,6 +7,8 @@ select
     "Cases_Reported" as cases_reported,
     "State" as state_slug,
     source_line,
+    dataset_id,
     source_file,
-    file_sha256
+    file_sha256,
+    loaded_at
 from {{ source('raw', 'hotline_state_calls_cases') }}

@@ -19,5 +19,6 @@ select
     reliability,
     nullif(note, '') as note,
     source_file,
-    file_sha256
+    file_sha256,
+    loaded_at
 from {{ source('raw', 'report_figures') }}

@@ -14,5 +14,6 @@ select
     document_url_note,
     notes,
     source_file,
-    file_sha256
+    file_sha256,
+    loaded_at
 from {{ source('raw', 'report_releases') }}

@@ -1,0 +1,1 @@
+"""Quality: great-expectations suites for every landed file, run as blocking Dagster asset checks."""

@@ -1,0 +1,61 @@
+"""Validation results kept per validated file: a JSON result and a human-readable HTML page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from orchestration.quality.runner import Outcome
+from orchestration.settings import validation_dir
+
+
+def write_reports(kind: str, partition_key: str, sha256: str, file_path: str, outcomes: Sequence[Outcome],
+                  parse_error: dict[str, Any] | None) -> tuple[Path, Path]:  # fmt: skip
+    folder = validation_dir() / kind / partition_key
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{sha256[:16]}"
+    result = {
+        "file": file_path,
+        "sha256": sha256,
+        "validated_at": dt.datetime.now(dt.UTC).isoformat(),
+        "parse_error": parse_error,
+        "passed": parse_error is None and all(o.success or o.severity != "error" for o in outcomes),
+        "expectations": [asdict(o) for o in outcomes],
+    }
+    json_path = folder / f"{stem}.json"
+    json_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    html_path = folder / f"{stem}.html"
+    html_path.write_text(_html(result), encoding="utf-8")
+    return json_path, html_path
+
+
+def _html(result: dict[str, Any]) -> str:
+    esc = lambda v: html.escape(str(v))  # noqa: E731
+    verdict = "PASSED" if result["passed"] else "REFUSED"
+    rows = []
+    if result["parse_error"]:
+        err = result["parse_error"]
+        rows.append(f"<tr class=fail><td>file_parses</td><td>error</td><td>✗</td><td>{esc(err['message'])}</td></tr>")
+    for o in result["expectations"]:
+        mark = "✓" if o["success"] else "✗"
+        klass = "pass" if o["success"] else ("fail" if o["severity"] == "error" else "warn")
+        detail = (
+            ""
+            if o["success"]
+            else "<br>".join(f"{esc(e['row'])}: {esc(e['found'])}" for e in o["examples"])
+            or esc(o.get("error") or o.get("observed"))
+        )
+        rows.append(f"<tr class={klass}><td>{esc(o['name'])}</td><td>{esc(o['severity'])}</td><td>{mark}</td>"
+                    f"<td>{esc(o['description'])}<br><small>{detail}</small></td></tr>")  # fmt: skip
+    return f"""<!doctype html><meta charset=utf-8><title>Validation of {esc(result["file"])}</title>
+<style>body{{font-family:sans-serif;margin:2em}} td{{padding:4px 8px;border-bottom:1px solid #ddd}}
+.fail{{background:#fde2e2}} .warn{{background:#fff4d6}} .pass{{color:#333}}</style>
+<h1>{verdict}: {esc(result["file"])}</h1>
+<p>sha256 <code>{esc(result["sha256"])}</code>, validated {esc(result["validated_at"])}</p>
+<table><tr><th>expectation</th><th>severity</th><th></th><th>detail (row: value found)</th></tr>
+{"".join(rows)}</table>"""
