@@ -47,9 +47,13 @@ def failed_checks(result: dg.ExecuteInProcessResult, severity: str = "ERROR") ->
 
 
 def ingest_file(
-    defs: dg.Definitions, instance: dg.DagsterInstance, kind_name: str, partition_key: str, path: str,
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    kind_name: str,
+    partition_key: str,
+    path: str,
     run_config: dict[str, Any] | None = None,
-) -> dg.ExecuteInProcessResult:  # fmt: skip
+) -> dg.ExecuteInProcessResult:
     """Register the file's partition and run its kind's ingest job on it."""
     kind = next(k for k in SOURCE_KIND_LIST if k.name == kind_name)
     instance.add_dynamic_partitions(kind.partitions_name, [partition_key])

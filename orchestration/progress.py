@@ -41,7 +41,8 @@ class ProgressFormatter(logging.Formatter):
                 return None
             mark, verdict = ("⚠", "warns") if evaluation.severity.value == "WARN" else ("✗", "failed")
             description = f": {evaluation.description}" if evaluation.description else ""
-            return f"{elapsed}   {mark} check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} {verdict}{description}"
+            asset = evaluation.asset_key.to_user_string()
+            return f"{elapsed}   {mark} check {evaluation.check_name} on {asset} {verdict}{description}"
         if kind == "STEP_FAILURE":
             error = event.event_specific_data.error
             while error is not None and error.cause is not None:

@@ -83,12 +83,14 @@ def build_landed_asset(kind: SourceKind) -> dg.AssetsDefinition:
             archived = landing.archive(file, sha)
             location = {"archived_as": dg.MetadataValue.path(str(archived))}
         else:
-            folder = landing.quarantine(file, sha, {"parse_error": parse_error, "failed_expectations": failed,
-                                                    "report": str(json_report)})  # fmt: skip
+            folder = landing.quarantine(
+                file, sha, {"parse_error": parse_error, "failed_expectations": failed, "report": str(json_report)}
+            )
             location = {"quarantined_in": dg.MetadataValue.path(str(folder))}
             context.log.error(f"Quarantined {file.path} in {folder}: {parse_error or failed}")
-        staged.write_status({"passed": passed, "path": str(file.path), "parse_error": parse_error,
-                             "failed_expectations": failed})  # fmt: skip
+        staged.write_status(
+            {"passed": passed, "path": str(file.path), "parse_error": parse_error, "failed_expectations": failed}
+        )
         yield dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(file.path)),
@@ -133,16 +135,22 @@ def _version_to_load(context: dg.AssetExecutionContext, kind: SourceKind) -> Sta
 def build_raw_asset(kind: SourceKind) -> dg.AssetsDefinition:
     specs = [
         dg.AssetSpec(
-            key=["raw", table], deps=[landed_key(kind)], partitions_def=PARTITIONS[kind.name], group_name="ingest",
-            kinds={"duckdb", "pandas"}, owners=OWNERS, tags={"layer": "raw"},
+            key=["raw", table],
+            deps=[landed_key(kind)],
+            partitions_def=PARTITIONS[kind.name],
+            group_name="ingest",
+            kinds={"duckdb", "pandas"},
+            owners=OWNERS,
+            tags={"layer": "raw"},
             description=f"raw.{table}: every validated version of every {kind.name} file, appended with its "
             "sha256 and load time (dbt picks the latest version).",
         )
         for table in kind.raw_tables
-    ]  # fmt: skip
+    ]
 
-    @dg.multi_asset(name=f"load_{kind.name}", specs=specs, partitions_def=PARTITIONS[kind.name],
-                    pool=DUCKDB_WRITER_POOL)  # fmt: skip
+    @dg.multi_asset(
+        name=f"load_{kind.name}", specs=specs, partitions_def=PARTITIONS[kind.name], pool=DUCKDB_WRITER_POOL
+    )
     def load(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
         version = _version_to_load(context, kind)
         tables = version.read_tables()

@@ -127,8 +127,10 @@ def detect_table(path: Path) -> HotlineTable:
         best = max(HOTLINE_TABLES, key=lambda t: len(set(t.header) & set(header)))
         missing = [c for c in best.header if c not in header]
         extra = [c for c in header if c not in best.header]
-        parts = [f"missing column(s) {', '.join(missing)}" if missing else "",
-                 f"unexpected column(s) {', '.join(extra)}" if extra else ""]  # fmt: skip
+        parts = [
+            f"missing column(s) {', '.join(missing)}" if missing else "",
+            f"unexpected column(s) {', '.join(extra)}" if extra else "",
+        ]
         problem = "; ".join(p for p in parts if p) or "columns out of order"
     shapes = " | ".join(",".join(t.header) for t in HOTLINE_TABLES)
     raise SourceFileError(path, "line 1 (header)", problem, f"one of the hotline table headers: {shapes}")

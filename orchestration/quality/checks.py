@@ -26,13 +26,15 @@ PARSE_CHECK = "file_parses"
 
 def check_specs(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     parse = dg.AssetCheckSpec(
-        PARSE_CHECK, asset=asset_key, blocking=True,
+        PARSE_CHECK,
+        asset=asset_key,
+        blocking=True,
         description="The file is readable as its format: encoding, syntax, header, required fields, types.",
-    )  # fmt: skip
+    )
     return [parse] + [
         dg.AssetCheckSpec(
             d.name, asset=asset_key, blocking=d.severity == "error", description=f"[{d.severity}] {d.description}"
-        )  # fmt: skip
+        )
         for d in suite_for(kind)
     ]
 
@@ -62,9 +64,13 @@ def _previous_headline(tables: dict[str, pd.DataFrame], partition_key: str) -> f
         if str(previous["period_end"]) >= str(release["period_start"]):
             continue
         figures = other["report_figures"]
-        headline = figures[(figures["metric"] == "victims") & (figures["breakdown_dimension"] == "total")
-                           & (figures["unit"] == "count") & (figures["period_start"] == previous["period_start"])
-                           & (figures["period_end"] == previous["period_end"])]  # fmt: skip
+        headline = figures[
+            (figures["metric"] == "victims")
+            & (figures["breakdown_dimension"] == "total")
+            & (figures["unit"] == "count")
+            & (figures["period_start"] == previous["period_start"])
+            & (figures["period_end"] == previous["period_end"])
+        ]
         if not headline.empty:
             candidates.append((str(previous["period_end"]), float(headline["value"].max())))
     return max(candidates)[1] if candidates else None
@@ -79,28 +85,39 @@ def validate(kind: str, partition_key: str, tables: dict[str, pd.DataFrame]) -> 
 
 
 def check_results(
-    kind: str, asset_key: dg.AssetKey, outcomes: Sequence[Outcome], parse_error: dict[str, Any] | None,
+    kind: str,
+    asset_key: dg.AssetKey,
+    outcomes: Sequence[Outcome],
+    parse_error: dict[str, Any] | None,
     report: Path | None,
-) -> list[dg.AssetCheckResult]:  # fmt: skip
+) -> list[dg.AssetCheckResult]:
     """One result per spec: the parse check, then every expectation (not evaluated if the file did not parse)."""
     link = {"report": dg.MetadataValue.path(str(report))} if report else {}
     results = [
         dg.AssetCheckResult(
-            asset_key=asset_key, check_name=PARSE_CHECK, passed=parse_error is None,
+            asset_key=asset_key,
+            check_name=PARSE_CHECK,
+            passed=parse_error is None,
             severity=dg.AssetCheckSeverity.ERROR,
             description=parse_error["message"] if parse_error else "parsed",
             metadata={**link, **({k: str(v) for k, v in parse_error.items() if v} if parse_error else {})},
         )
-    ]  # fmt: skip
+    ]
     by_name = {o.name: o for o in outcomes}
     for definition in suite_for(kind):
         severity = dg.AssetCheckSeverity.ERROR if definition.severity == "error" else dg.AssetCheckSeverity.WARN
         outcome = by_name.get(definition.name)
         if outcome is None:
-            results.append(dg.AssetCheckResult(
-                asset_key=asset_key, check_name=definition.name, passed=False, severity=severity,
-                description="not evaluated: the file did not parse", metadata=link,
-            ))  # fmt: skip
+            results.append(
+                dg.AssetCheckResult(
+                    asset_key=asset_key,
+                    check_name=definition.name,
+                    passed=False,
+                    severity=severity,
+                    description="not evaluated: the file did not parse",
+                    metadata=link,
+                )
+            )
             continue
         examples = "\n".join(f"- {e['row']}: {e['found']}" for e in outcome.examples)
         metadata: dict[str, Any] = {
@@ -112,11 +129,17 @@ def check_results(
             metadata["unexpected_examples"] = dg.MetadataValue.md(examples)
         if outcome.error:
             metadata["error"] = dg.MetadataValue.text(outcome.error)
-        results.append(dg.AssetCheckResult(
-            asset_key=asset_key, check_name=definition.name, passed=outcome.success and not outcome.error,
-            severity=severity, metadata=metadata,
-            description=definition.description if outcome.success else
-            f"{definition.description}: {outcome.unexpected_count} unexpected, e.g. "
-            + "; ".join(f"{e['row']} = {e['found']}" for e in outcome.examples[:3]),
-        ))  # fmt: skip
+        results.append(
+            dg.AssetCheckResult(
+                asset_key=asset_key,
+                check_name=definition.name,
+                passed=outcome.success and not outcome.error,
+                severity=severity,
+                metadata=metadata,
+                description=definition.description
+                if outcome.success
+                else f"{definition.description}: {outcome.unexpected_count} unexpected, e.g. "
+                + "; ".join(f"{e['row']} = {e['found']}" for e in outcome.examples[:3]),
+            )
+        )
     return results

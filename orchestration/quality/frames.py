@@ -19,8 +19,18 @@ from orchestration.vocabulary import vocabulary
 FORMULA_PATTERN = r"^\s*[=+@\t\r]|^\s*-\s*[A-Za-z(]"
 # A headline victim count that moves more than this versus the previous release needs a note.
 JUMP_THRESHOLD_PERCENT = 50.0
-TEXT_FIELDS = ("publisher", "title", "notes", "release_date_note", "document_url_note", "quote", "note",
-               "State", "dataset_title", "dataset_notes")  # fmt: skip
+TEXT_FIELDS = (
+    "publisher",
+    "title",
+    "notes",
+    "release_date_note",
+    "document_url_note",
+    "quote",
+    "note",
+    "State",
+    "dataset_title",
+    "dataset_notes",
+)
 
 
 def _figure_columns(figures: pd.DataFrame) -> pd.DataFrame:
@@ -58,13 +68,15 @@ def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
         total = totals.get(tuple(group_key) if len(group_key) > 1 else group_key[0])
         required = voc_required.get(dimension)
         complete = bool(required) and required <= set(part["breakdown_category"])
-        rows.append({
-            "row_ref": ", ".join(part["row_ref"]),
-            "breakdown": f"{dimension} of {' / '.join(str(k) for k in group_key)}",
-            "total": total,
-            "max_part": part["count_value"].max(),
-            "sum_gap": (part["count_value"].sum() - total) if complete and total is not None else np.nan,
-        })  # fmt: skip
+        rows.append(
+            {
+                "row_ref": ", ".join(part["row_ref"]),
+                "breakdown": f"{dimension} of {' / '.join(str(k) for k in group_key)}",
+                "total": total,
+                "max_part": part["count_value"].max(),
+                "sum_gap": (part["count_value"].sum() - total) if complete and total is not None else np.nan,
+            }
+        )
     columns = ["row_ref", "breakdown", "total", "max_part", "sum_gap"]
     return pd.DataFrame(rows, columns=columns).astype({"total": float, "max_part": float, "sum_gap": float})
 
@@ -76,8 +88,9 @@ def text_cells(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         for field in TEXT_FIELDS:
             if field in frame:
                 values = frame[["row_ref", field]].dropna()
-                cells.extend({"row_ref": f"{r.row_ref}.{field}", "text": str(getattr(r, field))}
-                             for r in values.itertuples())  # fmt: skip
+                cells.extend(
+                    {"row_ref": f"{r.row_ref}.{field}", "text": str(getattr(r, field))} for r in values.itertuples()
+                )
     return pd.DataFrame(cells, columns=["row_ref", "text"])
 
 

@@ -14,8 +14,14 @@ from orchestration.quality.runner import Outcome
 from orchestration.settings import validation_dir
 
 
-def write_reports(kind: str, partition_key: str, sha256: str, file_path: str, outcomes: Sequence[Outcome],
-                  parse_error: dict[str, Any] | None) -> tuple[Path, Path]:  # fmt: skip
+def write_reports(
+    kind: str,
+    partition_key: str,
+    sha256: str,
+    file_path: str,
+    outcomes: Sequence[Outcome],
+    parse_error: dict[str, Any] | None,
+) -> tuple[Path, Path]:
     folder = validation_dir() / kind / partition_key
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{sha256[:16]}"
@@ -50,8 +56,10 @@ def _html(result: dict[str, Any]) -> str:
             else "<br>".join(f"{esc(e['row'])}: {esc(e['found'])}" for e in o["examples"])
             or esc(o.get("error") or o.get("observed"))
         )
-        rows.append(f"<tr class={klass}><td>{esc(o['name'])}</td><td>{esc(o['severity'])}</td><td>{mark}</td>"
-                    f"<td>{esc(o['description'])}<br><small>{detail}</small></td></tr>")  # fmt: skip
+        rows.append(
+            f"<tr class={klass}><td>{esc(o['name'])}</td><td>{esc(o['severity'])}</td><td>{mark}</td>"
+            f"<td>{esc(o['description'])}<br><small>{detail}</small></td></tr>"
+        )
     return f"""<!doctype html><meta charset=utf-8><title>Validation of {esc(result["file"])}</title>
 <style>body{{font-family:sans-serif;margin:2em}} td{{padding:4px 8px;border-bottom:1px solid #ddd}}
 .fail{{background:#fde2e2}} .warn{{background:#fff4d6}} .pass{{color:#333}}</style>

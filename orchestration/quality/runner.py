@@ -84,7 +84,7 @@ def run_suite(suite: Sequence[ExpectationDef], frames: Mapping[str, pd.DataFrame
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": ["row_ref"],
                 "partial_unexpected_count": EXAMPLES,
-            },  # fmt: skip
+            },
         )
         for item in result.results:
             name = item.expectation_config.meta["name"]

@@ -29,35 +29,43 @@ class ExpectationDef:
 
 def _in_set(name: str, frame: str, column: str, values: Callable[[], Any], what: str) -> ExpectationDef:
     return ExpectationDef(
-        name, frame, f"{column} is a known {what}",
+        name,
+        frame,
+        f"{column} is a known {what}",
         lambda gxe: gxe.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values())),
-    )  # fmt: skip
+    )
 
 
-def _between(name: str, frame: str, column: str, low: float | None, high: float | None, text: str,
-             severity: Severity = "error") -> ExpectationDef:  # fmt: skip
+def _between(
+    name: str, frame: str, column: str, low: float | None, high: float | None, text: str, severity: Severity = "error"
+) -> ExpectationDef:
     return ExpectationDef(
-        name, frame, text,
+        name,
+        frame,
+        text,
         lambda gxe: gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high),
         severity,
-    )  # fmt: skip
+    )
 
 
 def _a_not_below_b(name: str, frame: str, a: str, b: str, text: str) -> ExpectationDef:
     return ExpectationDef(
-        name, frame, text,
+        name,
+        frame,
+        text,
         lambda gxe: gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing"
         ),
-    )  # fmt: skip
+    )
 
 
 def _no_formulas() -> ExpectationDef:
     return ExpectationDef(
-        "no_spreadsheet_formulas_in_text", "text_cells",
+        "no_spreadsheet_formulas_in_text",
+        "text_cells",
         "no text field starts like a spreadsheet formula (=, +, @, -word)",
         lambda gxe: gxe.ExpectColumnValuesToNotMatchRegex(column="text", regex=FORMULA_PATTERN),
-    )  # fmt: skip
+    )
 
 
 def _figure_rules(frame: str, group_columns: list[str]) -> list[ExpectationDef]:
@@ -67,52 +75,100 @@ def _figure_rules(frame: str, group_columns: list[str]) -> list[ExpectationDef]:
     return [
         _in_set("metric_is_known", frame, "metric", lambda: voc.metric_units, "metric (seeds/metrics.csv)"),
         _in_set("unit_is_allowed_for_metric", frame, "metric_unit", combos, "metric:unit pair"),
-        _in_set("breakdown_is_known", frame, "breakdown", lambda: {f"{d}:{c}" for d, c in voc.breakdowns},
-                "breakdown dimension:category"),
-        _in_set("base_population_is_known", frame, "base_population", lambda: voc.base_populations,
-                "base population"),
+        _in_set(
+            "breakdown_is_known",
+            frame,
+            "breakdown",
+            lambda: {f"{d}:{c}" for d, c in voc.breakdowns},
+            "breakdown dimension:category",
+        ),
+        _in_set("base_population_is_known", frame, "base_population", lambda: voc.base_populations, "base population"),
         _in_set("qualifier_is_known", frame, "qualifier", lambda: voc.codes("qualifier"), "qualifier"),
         _in_set("reliability_is_known", frame, "reliability", lambda: voc.codes("reliability"), "reliability"),
         _between("counts_are_non_negative", frame, "count_value", 0, None, "counts are 0 or more"),
         _between("counts_are_whole_numbers", frame, "count_fraction", 0, 0, "counts are whole numbers"),
         _between("percents_within_0_and_100", frame, "percent_value", 0, 100, "percents lie within 0..100"),
         ExpectationDef(
-            "suppressed_values_are_marked", frame,
+            "suppressed_values_are_marked",
+            frame,
             'a value published as "<N" has no number and the qualifier less_than, and only such values have it',
             lambda gxe: gxe.ExpectColumnValuesToBeInSet(column="suppression_marked", value_set=[True]),
         ),
-        _a_not_below_b("period_end_not_before_start", frame, "period_end", "period_start",
-                       "a figure's period ends on or after its start"),
+        _a_not_below_b(
+            "period_end_not_before_start",
+            frame,
+            "period_end",
+            "period_start",
+            "a figure's period ends on or after its start",
+        ),
         ExpectationDef(
-            "no_duplicate_figures", frame, "no two figures share metric, base, breakdown, unit and period",
+            "no_duplicate_figures",
+            frame,
+            "no two figures share metric, base, breakdown, unit and period",
             lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=group_columns),
         ),
-        _a_not_below_b("parts_not_above_total", "breakdowns", "total", "max_part",
-                       "no part of a breakdown exceeds its total"),
-        _between("complete_parts_sum_to_total", "breakdowns", "sum_gap", 0, 0,
-                 "where every required part of a breakdown is published, the parts add up to the total"),
-    ]  # fmt: skip
+        _a_not_below_b(
+            "parts_not_above_total", "breakdowns", "total", "max_part", "no part of a breakdown exceeds its total"
+        ),
+        _between(
+            "complete_parts_sum_to_total",
+            "breakdowns",
+            "sum_gap",
+            0,
+            0,
+            "where every required part of a breakdown is published, the parts add up to the total",
+        ),
+    ]
 
 
 def report_release_suite() -> list[ExpectationDef]:
     voc = vocabulary()
     return [
-        _in_set("document_type_is_known", "release", "document_type", lambda: voc.codes("document_type"),
-                "document type"),
-        _in_set("jurisdiction_is_known", "release", "jurisdiction_id", lambda: voc.jurisdictions,
-                "jurisdiction (seeds/jurisdictions.csv)"),
-        _a_not_below_b("release_period_end_not_before_start", "release", "period_end", "period_start",
-                       "the reporting period ends on or after its start"),
-        _a_not_below_b("release_date_not_before_period_end", "release", "release_date", "period_end",
-                       "a report is released after the period it covers"),
-        _between("release_date_not_in_future", "release", "release_days_after_today", None, 0,
-                 f"the release date is not after today ({dt.date.today()})"),
+        _in_set(
+            "document_type_is_known", "release", "document_type", lambda: voc.codes("document_type"), "document type"
+        ),
+        _in_set(
+            "jurisdiction_is_known",
+            "release",
+            "jurisdiction_id",
+            lambda: voc.jurisdictions,
+            "jurisdiction (seeds/jurisdictions.csv)",
+        ),
+        _a_not_below_b(
+            "release_period_end_not_before_start",
+            "release",
+            "period_end",
+            "period_start",
+            "the reporting period ends on or after its start",
+        ),
+        _a_not_below_b(
+            "release_date_not_before_period_end",
+            "release",
+            "release_date",
+            "period_end",
+            "a report is released after the period it covers",
+        ),
+        _between(
+            "release_date_not_in_future",
+            "release",
+            "release_days_after_today",
+            None,
+            0,
+            f"the release date is not after today ({dt.date.today()})",
+        ),
         *_figure_rules("figures", ["metric", "base_key", "breakdown", "unit", "period_start", "period_end"]),
         _no_formulas(),
-        _between("headline_change_explained", "jump", "unexplained_jump_percent", None, JUMP_THRESHOLD_PERCENT,
-                 f"the headline victim count moves at most {JUMP_THRESHOLD_PERCENT:.0f}% from the previous "
-                 "release unless a note explains it", severity="warning"),
-    ]  # fmt: skip
+        _between(
+            "headline_change_explained",
+            "jump",
+            "unexplained_jump_percent",
+            None,
+            JUMP_THRESHOLD_PERCENT,
+            f"the headline victim count moves at most {JUMP_THRESHOLD_PERCENT:.0f}% from the previous "
+            "release unless a note explains it",
+            severity="warning",
+        ),
+    ]
 
 
 def _state_postals() -> set[str]:
@@ -121,42 +177,77 @@ def _state_postals() -> set[str]:
 
 def hotline_suite(kind: str) -> list[ExpectationDef]:
     voc = vocabulary()
-    reliability = _in_set("dataset_reliability_is_known", "rows", "dataset_reliability",
-                          lambda: voc.codes("reliability"), "reliability")  # fmt: skip
+    reliability = _in_set(
+        "dataset_reliability_is_known", "rows", "dataset_reliability", lambda: voc.codes("reliability"), "reliability"
+    )
     if kind == "hotline_state_calls_cases":
         return [
             _in_set("state_code_is_real", "rows", "postal", _state_postals, "U.S. state or DC postal code"),
             _between("calls_are_non_negative", "rows", "Calls", 0, None, "calls are 0 or more"),
             _between("cases_are_non_negative", "rows", "Cases_Reported", 0, None, "cases are 0 or more"),
-            ExpectationDef("one_row_per_state_and_year", "rows", "no state appears twice for a year",
-                           lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["postal", "Year_Date"])),
+            ExpectationDef(
+                "one_row_per_state_and_year",
+                "rows",
+                "no state appears twice for a year",
+                lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["postal", "Year_Date"]),
+            ),
             reliability,
             _no_formulas(),
-        ]  # fmt: skip
+        ]
     if kind == "hotline_national_signals_fy":
         return [
-            ExpectationDef("one_row_per_fiscal_year", "rows", "no fiscal year appears twice",
-                           lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="fiscal_year")),
+            ExpectationDef(
+                "one_row_per_fiscal_year",
+                "rows",
+                "no fiscal year appears twice",
+                lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="fiscal_year"),
+            ),
             _between("signals_are_non_negative", "rows", "total_signals", 0, None, "signals are 0 or more"),
-            _between("situations_are_non_negative", "rows", "potential_situations_identified", 0, None,
-                     "situations are 0 or more"),
-            _a_not_below_b("substantive_signals_within_total", "rows", "total_signals", "substantive_signals",
-                           "substantive signals do not exceed all signals"),
-            _a_not_below_b("victim_signals_within_total", "rows", "total_signals", "signals_from_potential_victims",
-                           "signals from potential victims do not exceed all signals"),
+            _between(
+                "situations_are_non_negative",
+                "rows",
+                "potential_situations_identified",
+                0,
+                None,
+                "situations are 0 or more",
+            ),
+            _a_not_below_b(
+                "substantive_signals_within_total",
+                "rows",
+                "total_signals",
+                "substantive_signals",
+                "substantive signals do not exceed all signals",
+            ),
+            _a_not_below_b(
+                "victim_signals_within_total",
+                "rows",
+                "total_signals",
+                "signals_from_potential_victims",
+                "signals from potential victims do not exceed all signals",
+            ),
             reliability,
             _no_formulas(),
-        ]  # fmt: skip
+        ]
     return [
-        _in_set("jurisdiction_is_known", "rows", "jurisdiction", lambda: voc.jurisdictions,
-                "jurisdiction (seeds/jurisdictions.csv)"),
+        _in_set(
+            "jurisdiction_is_known",
+            "rows",
+            "jurisdiction",
+            lambda: voc.jurisdictions,
+            "jurisdiction (seeds/jurisdictions.csv)",
+        ),
         _in_set("scope_is_known", "rows", "scope", lambda: voc.codes("scope"), "scope"),
-        ExpectationDef("figure_ids_are_unique", "rows", "every figure_id is used once",
-                       lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="figure_id")),
-        *_figure_rules("rows", ["jurisdiction", "metric", "base_key", "breakdown", "unit", "scope", "period_start",
-                                "period_end"]),
+        ExpectationDef(
+            "figure_ids_are_unique",
+            "rows",
+            "every figure_id is used once",
+            lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="figure_id"),
+        ),
+        *_figure_rules(
+            "rows", ["jurisdiction", "metric", "base_key", "breakdown", "unit", "scope", "period_start", "period_end"]
+        ),
         _no_formulas(),
-    ]  # fmt: skip
+    ]
 
 
 def suite_for(kind: str) -> list[ExpectationDef]:
