@@ -70,7 +70,7 @@ def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
         complete = bool(required) and required <= set(part["breakdown_category"])
         rows.append(
             {
-                "row_ref": ", ".join(part["row_ref"]),
+                "row_ref": f"{dimension} parts " + ", ".join(part["row_ref"]),
                 "breakdown": f"{dimension} of {' / '.join(str(k) for k in group_key)}",
                 "total": total,
                 "max_part": part["count_value"].max(),
