@@ -18,6 +18,7 @@ from orchestration.ingest.loader import FileVersion, append_file_version
 from orchestration.ingest.metadata import column_schema
 from orchestration.ingest.partitions import PARTITIONS
 from orchestration.ingest.staging import StagedVersion
+from orchestration.locks import explained_lock_errors
 from orchestration.quality.checks import check_results, check_specs, parse_error_details, validate
 from orchestration.quality.reports import write_reports
 from orchestration.resources import DUCKDB_WRITER_POOL
@@ -132,51 +133,51 @@ def _version_to_load(context: dg.AssetExecutionContext, kind: SourceKind) -> Sta
     return version
 
 
-def build_raw_asset(kind: SourceKind) -> dg.AssetsDefinition:
-    specs = [
-        dg.AssetSpec(
-            key=["raw", table],
-            deps=[landed_key(kind)],
-            partitions_def=PARTITIONS[kind.name],
-            group_name="ingest",
-            kinds={"duckdb", "pandas"},
-            owners=OWNERS,
-            tags={"layer": "raw"},
-            description=f"raw.{table}: every validated version of every {kind.name} file, appended with its "
-            "sha256 and load time (dbt picks the latest version).",
-        )
-        for table in kind.raw_tables
-    ]
+def raw_key(kind: SourceKind) -> dg.AssetKey:
+    """One raw asset per kind, named after its first table: a file version lands in all its tables at once."""
+    return dg.AssetKey(["raw", kind.raw_tables[0]])
 
-    @dg.multi_asset(
-        name=f"load_{kind.name}", specs=specs, partitions_def=PARTITIONS[kind.name], pool=DUCKDB_WRITER_POOL
+
+def build_raw_asset(kind: SourceKind) -> dg.AssetsDefinition:
+    tables = ", ".join(f"raw.{t}" for t in kind.raw_tables)
+
+    @dg.asset(
+        key=raw_key(kind),
+        deps=[landed_key(kind)],
+        partitions_def=PARTITIONS[kind.name],
+        group_name="ingest",
+        kinds={"duckdb", "pandas"},
+        owners=OWNERS,
+        tags={"layer": "raw"},
+        pool=DUCKDB_WRITER_POOL,
+        description=f"{tables}: every validated version of every {kind.name} file, appended in one transaction "
+        "with its sha256 and load time (dbt picks the latest version).",
     )
-    def load(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    def load(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
         version = _version_to_load(context, kind)
-        tables = version.read_tables()
+        frames = version.read_tables()
         status = version.status()
         file_version = FileVersion(kind.name, version.partition_key, status["path"], version.sha256)
-        with duckdb.get_connection() as conn:
-            appended = append_file_version(conn, file_version, tables, context.run.run_id)
-            table_rows = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+        with explained_lock_errors(duckdb.database), duckdb.get_connection() as conn:
+            appended = append_file_version(conn, file_version, frames, context.run.run_id)
+            table_rows = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in frames}
         context.log.info(
-            f"{'Loaded' if appended else 'Already loaded'} {status['path']} ({version.sha256[:12]}) "
-            f"into {', '.join('raw.' + t for t in tables)}"
+            f"{'Loaded' if appended else 'Already loaded'} {status['path']} ({version.sha256[:12]}) into {tables}"
         )
-        for table, frame in tables.items():
-            yield dg.MaterializeResult(
-                asset_key=["raw", table],
-                metadata={
-                    "dagster/row_count": dg.MetadataValue.int(table_rows[table]),
-                    "dagster/column_schema": column_schema(table),
-                    "dagster/table_name": f"raw.{table}",
-                    "rows_from_this_file": dg.MetadataValue.int(len(frame)),
-                    SHA_METADATA: version.sha256,
-                    "source_path": dg.MetadataValue.path(status["path"]),
-                    "new_version": appended,
-                },
-                data_version=dg.DataVersion(version.sha256),
-            )
+        first = kind.raw_tables[0]
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(table_rows[first]),
+                "dagster/column_schema": column_schema(first),
+                "dagster/table_name": f"raw.{first}",
+                "rows_per_table": dg.MetadataValue.json(table_rows),
+                "rows_from_this_file": dg.MetadataValue.json({t: len(f) for t, f in frames.items()}),
+                SHA_METADATA: version.sha256,
+                "source_path": dg.MetadataValue.path(status["path"]),
+                "new_version": appended,
+            },
+            data_version=dg.DataVersion(version.sha256),
+        )
 
     return load
 

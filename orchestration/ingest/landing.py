@@ -70,10 +70,10 @@ class LandingZone(dg.ConfigurableResource):
             roots.append(Path(self.shipped_path))
         return roots
 
-    def list_files(self, kind: str) -> Iterator[LandedFile]:
-        """Every file of a kind, in landing and shipped roots, cheaply (a stat per file, no reads)."""
+    def list_files(self, kind: str, include_shipped: bool = True) -> Iterator[LandedFile]:
+        """Every file of a kind, in landing (and shipped) roots, cheaply: a stat per file, no reads."""
         suffixes = SOURCE_KINDS[kind]
-        for root in self.roots():
+        for root in self.roots() if include_shipped else [Path(self.path)]:
             folder = root / kind
             if not folder.is_dir():
                 continue

@@ -8,6 +8,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
+from orchestration.locks import explained_lock_errors
 from orchestration.resources import DUCKDB_WRITER_POOL
 from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import translator
@@ -15,7 +16,7 @@ from orchestration.transform.translator import translator
 
 def _row_counts(database: str, relations: set[str]) -> dict[str, int]:
     """Count rows of the built relations in one read-only connection, after dbt has released the file."""
-    with duckdb.connect(database, read_only=True) as conn:
+    with explained_lock_errors(database), duckdb.connect(database, read_only=True) as conn:
         return {name: conn.execute(f"select count(*) from {name}").fetchone()[0] for name in sorted(relations)}
 
 

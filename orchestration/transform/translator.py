@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts", "seeds": "reference"}
@@ -22,9 +23,30 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         return ["team:analytics-engineering"]
 
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        """Models rebuild once an upstream table was updated and nothing upstream is still running.
+
+        `AutomationCondition.eager()` without its "no dependency missing" clause: a refused file leaves its
+        partition of a raw table missing for good, and that must not stop every later rebuild. An update seen
+        while upstream runs are still going is remembered (`since_last_handled`) until the rebuild happens.
+        """
+        if dbt_resource_props["resource_type"] == "seed":
+            return None
+        return (
+            dg.AutomationCondition.any_deps_updated().since_last_handled()
+            & ~dg.AutomationCondition.any_deps_in_progress()
+            & ~dg.AutomationCondition.in_progress()
+        ).with_label("rebuild after an upstream update")
+
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = dbt_resource_props.get("description") or ""
         return f"{description}\n\ndbt {dbt_resource_props['resource_type']} `{dbt_resource_props['name']}`".strip()
 
 
-translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
+translator = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_code_references=True,
+        # raw.report_releases and raw.report_figures are one asset: one load writes both.
+        enable_duplicate_source_asset_keys=True,
+    )
+)
