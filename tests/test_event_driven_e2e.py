@@ -32,6 +32,7 @@ TIMEOUT = 300
 class Deployment:
     data_dir: Path
     port: int
+    build_output: str
 
     @property
     def landing(self) -> Path:
@@ -87,7 +88,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deployment = Deployment(data_dir, port)
+    deployment = Deployment(data_dir, port, build.stdout)
 
     def up() -> bool:
         try:
@@ -105,6 +106,19 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+
+
+def test_build_command_prints_progress_and_a_summary_and_writes_only_to_the_data_dir(deployment: Deployment) -> None:
+    out = deployment.build_output
+    assert "▶ landed__report_releases" in out
+    assert "▶ warehouse_dbt_models" in out
+    assert "✓ marts/fct_victims" in out
+    assert "Files loaded:  11 of 11" in out
+    assert "Failed checks: 0" in out
+    assert f"DuckDB file:   {deployment.database}" in out
+    count = deployment.query("select count(*) from marts.victims_by_year_and_type")[0][0]
+    assert f"  marts.{'victims_by_year_and_type':<28} {count:>7,}" in out.splitlines()
+    assert {p.name for p in deployment.data_dir.iterdir()} >= {"warehouse.duckdb", "dagster_home", "dbt", "logs"}
 
 
 def test_new_release_dropped_in_landing_reaches_the_marts(deployment: Deployment) -> None:
