@@ -20,6 +20,23 @@ _DATASET = {
     "dataset_notes": "varchar",
 }
 
+# One published figure with its provenance: the same columns in release files and the hotline's compiled figures.
+_FIGURE = {
+    "metric": "varchar not null",
+    "base_population": "varchar",
+    "breakdown_dimension": "varchar not null",
+    "breakdown_category": "varchar not null",
+    "value": "double",
+    "value_text": "varchar not null",
+    "suppressed_below": "integer",
+    "unit": "varchar not null",
+    "qualifier": "varchar not null",
+    "source_url": "varchar not null",
+    "quote": "varchar",
+    "reliability": "varchar not null",
+    "note": "varchar",
+}
+
 RAW_TABLES: dict[str, dict[str, str]] = {
     "report_releases": {
         "release_id": "varchar not null",
@@ -41,21 +58,9 @@ RAW_TABLES: dict[str, dict[str, str]] = {
     "report_figures": {
         "release_id": "varchar not null",
         "figure_index": "integer not null",
-        "metric": "varchar not null",
-        "base_population": "varchar",
-        "breakdown_dimension": "varchar not null",
-        "breakdown_category": "varchar not null",
-        "value": "double",
-        "value_text": "varchar not null",
-        "suppressed_below": "integer",
-        "unit": "varchar not null",
-        "qualifier": "varchar not null",
         "period_start": "date not null",
         "period_end": "date not null",
-        "source_url": "varchar not null",
-        "quote": "varchar",
-        "reliability": "varchar not null",
-        "note": "varchar",
+        **_FIGURE,
         **_PROVENANCE,
     },
     "hotline_state_calls_cases": {
@@ -84,20 +89,8 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "jurisdiction": "varchar not null",
         "period_start": "date not null",
         "period_end": "date not null",
-        "metric": "varchar not null",
-        "base_population": "varchar",
-        "breakdown_dimension": "varchar not null",
-        "breakdown_category": "varchar not null",
-        "value": "double",
-        "value_text": "varchar not null",
-        "suppressed_below": "integer",
-        "unit": "varchar not null",
-        "qualifier": "varchar not null",
         "scope": "varchar not null",
-        "source_url": "varchar not null",
-        "quote": "varchar",
-        "reliability": "varchar not null",
-        "note": "varchar",
+        **_FIGURE,
         **_DATASET,
         **_PROVENANCE,
     },

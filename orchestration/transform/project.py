@@ -16,7 +16,10 @@ def _manifest_is_stale() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    return any(path.stat().st_mtime > built for path in DBT_PROJECT_DIR.rglob("*") if path.is_file())
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(path.stat().st_mtime > built for path in sources)
 
 
 def prepare_manifest(force: bool = False) -> None:
@@ -25,9 +28,6 @@ def prepare_manifest(force: bool = False) -> None:
         dbt_project.preparer.prepare(dbt_project)
 
 
-# Under `dagster dev` the manifest is re-parsed on every load to pick up model edits; elsewhere it is built
-# once (a fresh clone, CI) and reused.
-if dbt_project.preparer.using_dagster_dev():
-    prepare_manifest(force=True)
-else:
-    prepare_manifest()
+# Built on a fresh clone and re-parsed whenever a file of the dbt project changed (model edits under `dg dev`
+# are picked up); otherwise reused, so that run workers do not pay for `dbt parse` on every load.
+prepare_manifest()
