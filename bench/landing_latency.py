@@ -124,7 +124,7 @@ def sensor_tick(files: int, data_dir: Path) -> dict:
         template = RELEASES[0].read_text()
         for i in range(files):
             (folder / f"synthetic-{i:05d}.yaml").write_text(f"# SYNTHETIC benchmark file {i}\n{template}")
-        sensor = defs.get_sensor_def("report_releases_landing_sensor")
+        sensor = defs.resolve_sensor_def("report_releases_landing_sensor")
         resources = {"landing": LandingZone(path=landing_root)}
         with dg.instance_for_test() as instance:
             with dg.build_sensor_context(instance=instance, resources=resources) as context:

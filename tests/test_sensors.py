@@ -17,7 +17,7 @@ NEW_RELEASE = Path(__file__).parent / "data/releases/ochttf-2025.yaml"
 def _sensor():
     from orchestration.definitions import defs
 
-    return defs.get_sensor_def("report_releases_landing_sensor")
+    return defs.resolve_sensor_def("report_releases_landing_sensor")
 
 
 def _evaluate(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
