@@ -37,6 +37,21 @@ def landed_key(kind: SourceKind) -> dg.AssetKey:
     return dg.AssetKey(["landed", kind.name])
 
 
+def _source_urls(tables: dict[str, Any]) -> dg.MetadataValue:
+    """The pages the file's figures were read on (from `source_url` columns), for the asset's metadata."""
+    urls = sorted(
+        {
+            str(url)
+            for frame in tables.values()
+            for column in ("source_url", "dataset_source_url")
+            if column in frame
+            for url in frame[column].dropna().unique()
+        }
+    )
+    listed = [f"- {url}" for url in urls[:10]] + ([f"- ... and {len(urls) - 10} more"] if len(urls) > 10 else [])
+    return dg.MetadataValue.md("\n".join(listed) or "none")
+
+
 def _locate(landing: LandingZone, kind: SourceKind, partition_key: str, path: str) -> LandedFile:
     if path:
         stat = Path(path).stat()
@@ -99,6 +114,7 @@ def build_landed_asset(kind: SourceKind) -> dg.AssetsDefinition:
                 "size_bytes": dg.MetadataValue.int(file.size),
                 "passed_validation": passed,
                 "rows": dg.MetadataValue.json({name: len(frame) for name, frame in tables.items()}),
+                "source_urls": _source_urls(tables),
                 "validation_report": dg.MetadataValue.path(str(html_report)),
                 **location,
             },
