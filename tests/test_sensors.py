@@ -91,9 +91,10 @@ def test_new_changed_and_redelivered_release_files(built_warehouse: BuiltWarehou
     ) == [(1, False, False, 5), (2, True, True, 5)]
 
 
-def test_unchanged_landing_folder_tick_reads_no_file(built_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
-    shutil.copyfile(NEW_RELEASE, landing_folder / NEW_RELEASE.name)
-    first = _evaluate(built_warehouse.instance, None)
-    # The watermark is past every file: the next tick lists the folder and hashes nothing new.
-    later = float(first.cursor) + 1
-    assert _evaluate(built_warehouse.instance, str(later)).run_requests == []
+def test_watermark_skips_files_older_than_the_cursor(built_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
+    landed = landing_folder / NEW_RELEASE.name
+    landed.write_text(NEW_RELEASE.read_text() + "# Bytes never processed: for the watermark test only.\n")
+    # Without a cursor the new bytes are found; with a watermark past the file's mtime the tick skips it.
+    assert len(_evaluate(built_warehouse.instance, None).run_requests) == 1
+    past_the_file = str(landed.stat().st_mtime + 1)
+    assert _evaluate(built_warehouse.instance, past_the_file).run_requests == []
