@@ -30,6 +30,21 @@ def optional(convert: Converter) -> Converter:
     return wrapped
 
 
+def header_problem(header: list[str], expected: list[str]) -> str | None:
+    """What is wrong with a CSV header compared with the expected columns, or None if it matches."""
+    if header == expected:
+        return None
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        return "the header has one column: wrong delimiter?"
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    parts = [
+        f"missing column(s) {', '.join(missing)}" if missing else "",
+        f"unexpected column(s) {', '.join(extra)}" if extra else "",
+    ]
+    return "; ".join(p for p in parts if p) or "columns out of order"
+
+
 def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> pd.DataFrame:
     """Read `path`, check its header is exactly `columns` and convert each cell.
 
@@ -43,26 +58,8 @@ def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> 
     except csv.Error as exc:
         raise SourceFileError(path, "line 1", f"not valid CSV: {exc}", "a comma-separated header") from exc
     expected = list(columns)
-    if header != expected:
-        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-            raise SourceFileError(
-                path,
-                "line 1",
-                "the header has one column: wrong delimiter?",
-                "comma-separated columns " + ", ".join(expected),
-            )
-        missing = [c for c in expected if c not in header]
-        extra = [c for c in header if c not in expected]
-        detail = "; ".join(
-            part
-            for part in (
-                f"missing column(s) {', '.join(missing)}" if missing else "",
-                f"unexpected column(s) {', '.join(extra)}" if extra else "",
-                "columns out of order" if not missing and not extra else "",
-            )
-            if part
-        )
-        raise SourceFileError(path, "header", detail, "the columns " + ", ".join(expected))
+    if problem := header_problem(header, expected):
+        raise SourceFileError(path, "line 1 (header)", problem, "the columns " + ", ".join(expected))
     rows: list[dict[str, object]] = []
     try:
         for record in reader:

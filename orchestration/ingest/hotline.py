@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from orchestration.ingest.csv_table import as_int, optional, read_csv_table
+from orchestration.ingest.csv_table import as_int, header_problem, optional, read_csv_table
 from orchestration.ingest.errors import SourceFileError
 from orchestration.ingest.files import check_size, load_yaml_mapping, provenance_path, read_text, sha256_of
 from orchestration.ingest.values import parse_date, parse_value
@@ -121,17 +121,8 @@ def detect_table(path: Path) -> HotlineTable:
     for table in HOTLINE_TABLES:
         if header == table.header:
             return table
-    if len(header) == 1 and any(sep in first_line for sep in ";\t|"):
-        problem = "the header has one column: wrong delimiter?"
-    else:
-        best = max(HOTLINE_TABLES, key=lambda t: len(set(t.header) & set(header)))
-        missing = [c for c in best.header if c not in header]
-        extra = [c for c in header if c not in best.header]
-        parts = [
-            f"missing column(s) {', '.join(missing)}" if missing else "",
-            f"unexpected column(s) {', '.join(extra)}" if extra else "",
-        ]
-        problem = "; ".join(p for p in parts if p) or "columns out of order"
+    best = max(HOTLINE_TABLES, key=lambda t: len(set(t.header) & set(header)))
+    problem = header_problem(header, best.header)
     shapes = " | ".join(",".join(t.header) for t in HOTLINE_TABLES)
     raise SourceFileError(path, "line 1 (header)", problem, f"one of the hotline table headers: {shapes}")
 
