@@ -1,11 +1,12 @@
-"""Landing -> marts latency with the real daemon, and sensor tick time over 10,000 landed files.
+"""Landing -> published snapshot latency with the real daemon, and sensor tick time over 10,000 landed files.
 
 Usage: uv run python bench/landing_latency.py [--events 10] [--files 10000]
 
 Each event drops a re-issued real release (its shipped bytes plus a unique comment line, so a new version with
 the same figures) into the landing folder of a freshly built warehouse served by `dg dev`, and times until
-the marts show that version. The sensor part lists SYNTHETIC files generated here and evaluates the report
-release sensor on them: a first tick (watermark empty) and a steady tick (nothing new).
+the published snapshot (what BI tools read; polling the warehouse file itself would take DuckDB's lock from
+the pipeline's writers) shows that version. The sensor part lists SYNTHETIC files generated here and evaluates
+the report release sensor on them: a first tick (watermark empty) and a steady tick (nothing new).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def latency(events: int, data_dir: Path) -> dict:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    database = data_dir / "warehouse.duckdb"
+    database = data_dir / "published" / "current" / "warehouse.duckdb"
 
     def shows(sha: str) -> bool:
         try:
@@ -97,7 +98,7 @@ def latency(events: int, data_dir: Path) -> dict:
             (landing / original.name).write_bytes(content)
             _wait(lambda sha=sha: shows(sha))
             timings.append(time.monotonic() - started)
-            print(f"  event {event + 1:>2}: {original.name} in the marts after {timings[-1]:.1f}s", flush=True)
+            print(f"  event {event + 1:>2}: {original.name} published after {timings[-1]:.1f}s", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -157,7 +158,7 @@ def main() -> None:
     }
     lat, sen = result["latency"], result["sensor"]
     print()
-    print(f"landing -> marts over {lat['events']} events: p50 {lat['p50_s']:.1f}s, p95 {lat['p95_s']:.1f}s")
+    print(f"landing -> published over {lat['events']} events: p50 {lat['p50_s']:.1f}s, p95 {lat['p95_s']:.1f}s")
     print(
         f"sensor tick over {sen['files']:,} landed files: first tick {sen['first_tick_s']:.2f}s "
         f"({sen['first_tick_run_requests']} run requests, capped per tick), steady tick {sen['steady_tick_s']:.3f}s"

@@ -17,6 +17,7 @@ from orchestration.settings import (
     data_dir,
     duckdb_path,
     landing_dir,
+    publish_dir,
     quarantine_dir,
 )
 
@@ -34,6 +35,15 @@ def _mart_row_counts(result: ExecuteInProcessResult) -> dict[str, int]:
         if key[0] == "marts" and rows is not None:
             counts[key[-1]] = rows.value
     return dict(sorted(counts.items()))
+
+
+def _published(result: ExecuteInProcessResult) -> dict[str, str]:
+    """The snapshot this build published (empty if it published none), from the publish asset's metadata."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path == ["published", "warehouse_snapshot"]:
+            return {name: str(value.value) for name, value in materialization.metadata.items()}
+    return {}
 
 
 def build(args: argparse.Namespace) -> int:
@@ -74,7 +84,13 @@ def build(args: argparse.Namespace) -> int:
     print(f"Failed checks: {len(failed)}")
     for check in failed:
         print(f"  ✗ {check}")
-    print(f"DuckDB file:   {duckdb_path()}")
+    print(f"DuckDB file:   {duckdb_path()}  (the build's own file: BI tools use the published snapshot)")
+    published = _published(transform) if transform else {}
+    if published:
+        print(f"Published:     {published['snapshot_path']}  (snapshot {published['snapshot_id']})")
+        print(f"Parquet:       {published['parquet_dir']}")
+    else:
+        print(f"Published:     nothing new; {publish_dir() / 'current'} still serves the previous snapshot")
     print(f"Data dir:      {data_dir()}  (set HT_DATA_DIR to move it)")
     print(f"dbt output:    {log_file}")
     print(f"Took {time.monotonic() - started:.1f}s; browse the runs with `make dev`.")
@@ -90,6 +106,7 @@ def paths(_: argparse.Namespace) -> int:
     apply_environment()
     print(f"data dir:     {data_dir()}")
     print(f"duckdb file:  {duckdb_path()}")
+    print(f"published:    {publish_dir() / 'current' / 'warehouse.duckdb'}")
     print(f"DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     return 0
 

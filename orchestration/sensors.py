@@ -14,6 +14,8 @@ from orchestration.ingest.landing import LandingZone, unsafe_name_problem
 from orchestration.ingest.partitions import PARTITIONS
 from orchestration.ingest.staging import StagedVersion
 from orchestration.jobs import INGEST_JOBS
+from orchestration.publish.assets import PUBLISH_GROUP
+from orchestration.transform.translator import MODEL_GROUPS
 
 # A tick hashes at most this many changed files; the rest wait for the next tick (the watermark says where).
 MAX_FILES_PER_TICK = 500
@@ -70,8 +72,8 @@ LANDING_SENSORS = [build_landing_sensor(kind) for kind in SOURCE_KIND_LIST]
 # Declarative automation: evaluates the dbt models' automation conditions (transform/translator.py).
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "warehouse_automation",
-    target=dg.AssetSelection.groups("staging", "intermediate", "marts"),
+    target=dg.AssetSelection.groups(*MODEL_GROUPS, PUBLISH_GROUP),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=5,
-    description="Rebuilds the dbt models affected by a successful ingest.",
+    description="Rebuilds the dbt models affected by a successful ingest, then publishes the snapshot.",
 )

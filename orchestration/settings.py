@@ -62,6 +62,21 @@ def validation_dir() -> Path:
     return data_dir() / "validation"
 
 
+PUBLISH_DIR_ENV = "HT_PUBLISH_DIR"
+PUBLISH_KEEP_ENV = "HT_PUBLISH_KEEP"
+# Enough to roll back a few bad days; each snapshot is a full copy of the BI-facing tables.
+DEFAULT_SNAPSHOTS_KEPT = 5
+
+
+def publish_dir() -> Path:
+    """Where BI tools read: `current/warehouse.duckdb` and `current/parquet/`, plus older snapshots."""
+    return Path(os.environ.get(PUBLISH_DIR_ENV, data_dir() / "published")).resolve()
+
+
+def snapshots_kept() -> int:
+    return int(os.environ.get(PUBLISH_KEEP_ENV, DEFAULT_SNAPSHOTS_KEPT))
+
+
 def apply_environment() -> None:
     """Export the settings so that dbt subprocesses and Dagster's EnvVar see the same values.
 
@@ -70,6 +85,7 @@ def apply_environment() -> None:
     os.environ.setdefault(DATA_DIR_ENV, str(data_dir()))
     os.environ.setdefault(DUCKDB_PATH_ENV, str(duckdb_path()))
     os.environ.setdefault(LANDING_DIR_ENV, str(landing_dir()))
+    os.environ.setdefault(PUBLISH_DIR_ENV, str(publish_dir()))
     os.environ.setdefault("DBT_LOG_PATH", str(data_dir() / "dbt" / "logs"))
     # dagster-dbt gives each invocation a folder under DBT_TARGET_PATH and copies partial_parse.msgpack from
     # there: pointing it at the project's target keeps partial parsing and keeps dbt's output in the data dir.

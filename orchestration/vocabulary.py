@@ -14,6 +14,10 @@ from pathlib import Path
 from orchestration.settings import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+# In seeds/breakdown_categories.csv, a dimension with this category accepts any category text.
+OPEN_CATEGORY = "*"
+# A figure broken down by several dimensions at once (female minors) joins them: `gender+age_group`, `female+minor`.
+PART_SEPARATOR = "+"
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -30,6 +34,11 @@ class Vocabulary:
     required_parts: frozenset[tuple[str, str]]
     jurisdictions: frozenset[str]
     code_lists: dict[str, frozenset[str]]
+
+    @property
+    def open_dimensions(self) -> frozenset[str]:
+        """Dimensions whose categories are free text as published (e.g. citizenship), marked `*` in the seed."""
+        return frozenset(d for d, c in self.breakdowns if c == OPEN_CATEGORY)
 
     def codes(self, list_name: str) -> frozenset[str]:
         return self.code_lists[list_name]

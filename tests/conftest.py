@@ -33,6 +33,15 @@ class BuiltWarehouse:
         with duckdb.connect(str(self.database), read_only=True) as conn:
             return conn.execute(sql, params or []).fetchall()
 
+    @property
+    def snapshot(self) -> Path:
+        """The published snapshot BI tools open."""
+        return self.database.parent / "published" / "current" / "warehouse.duckdb"
+
+    def query_snapshot(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.snapshot), read_only=True) as conn:
+            return conn.execute(sql, params or []).fetchall()
+
 
 @pytest.fixture(scope="session")
 def built_warehouse() -> Iterator[BuiltWarehouse]:
@@ -42,9 +51,11 @@ def built_warehouse() -> Iterator[BuiltWarehouse]:
     from orchestration.build import build_all
     from orchestration.definitions import defs
     from orchestration.ingest.landing import LandingZone
-    from orchestration.settings import SOURCES_DIR
+    from orchestration.settings import SOURCES_DIR, apply_environment
 
     landing = LandingZone(path=os.environ["HT_LANDING_DIR"], shipped_path=str(SOURCES_DIR))
-    with dg.instance_for_test() as instance:
+    # A real instance in the session's DAGSTER_HOME (not an ephemeral one): the webserver test reads its runs.
+    apply_environment()
+    with dg.DagsterInstance.get() as instance:
         report = build_all(defs, instance, landing)
         yield BuiltWarehouse(database=Path(os.environ["HT_DUCKDB_PATH"]), report=report, instance=instance)

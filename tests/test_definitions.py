@@ -67,12 +67,30 @@ def test_dbt_tests_load_as_asset_checks_on_the_marts() -> None:
     assert MARTS - {"dim_trafficking_type"} <= checked
 
 
-def test_every_asset_has_a_description_and_a_group() -> None:
+def test_every_asset_has_a_description_a_group_owners_and_kinds() -> None:
     graph = _graph()
+    groups = {"landing", "ingest", "reference", "staging", "intermediate", "marts", "audit", "bi", "publish"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, f"{key.to_user_string()} has no description"
-        assert node.group_name in {"landing", "ingest", "reference", "staging", "intermediate", "marts"}
+        assert node.group_name in groups
+        assert node.owners, f"{key.to_user_string()} has no owner"
+        assert node.kinds, f"{key.to_user_string()} has no kinds"
+    kinds = {kind for key in graph.get_all_asset_keys() for kind in graph.get(key).kinds}
+    assert {"duckdb", "dbt", "pandas", "great_expectations", "parquet"} <= kinds
+
+
+def test_published_snapshot_is_downstream_of_every_landed_source_and_the_bi_views() -> None:
+    graph = _graph()
+    ancestors = _ancestors(graph, dg.AssetKey(["published", "warehouse_snapshot"]))
+    assert {key.path[-1] for key in ancestors if key.path[0] == "landed"} == {
+        "report_releases",
+        "hotline_state_calls_cases",
+        "hotline_national_signals_fy",
+        "hotline_published_figures",
+    }
+    assert dg.AssetKey(["bi", "victims_by_period_and_type"]) in ancestors
+    assert dg.AssetKey(["audit", "conflict_register"]) in ancestors
 
 
 def _render_graph() -> str:
@@ -82,7 +100,8 @@ def _render_graph() -> str:
         node = graph.get(key)
         parents = ", ".join(sorted(p.to_user_string() for p in node.parent_keys))
         checks = len([c for c in graph.asset_check_keys if c.asset_key == key])
-        lines.append(f"{key.to_user_string()} [{node.group_name}] checks={checks} <- {parents}")
+        kinds = ",".join(sorted(node.kinds))
+        lines.append(f"{key.to_user_string()} [{node.group_name}] ({kinds}) checks={checks} <- {parents}")
     return "\n".join(lines) + "\n"
 
 

@@ -2,10 +2,12 @@
 
 The test builds a warehouse with the CLI, starts `dg dev` (webserver + daemon) on a loopback port with its
 own DAGSTER_HOME, drops files into the landing folder and waits for the sensors and declarative automation.
+Meanwhile a BI client in another process reads the published snapshot in a loop (tests/snapshot_reader.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -24,6 +26,7 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
+SNAPSHOT_READER = PROJECT_ROOT / "tests/snapshot_reader.py"
 SHIPPED_RELEASES = PROJECT_ROOT / "sources/report_releases/ochttf"
 TIMEOUT = 300
 
@@ -33,6 +36,7 @@ class Deployment:
     data_dir: Path
     port: int
     build_output: str
+    reader: subprocess.Popen
 
     @property
     def landing(self) -> Path:
@@ -42,13 +46,15 @@ class Deployment:
     def database(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
-    def query(self, sql: str) -> list[tuple] | None:
-        """Read the warehouse read-only; None while a writer holds the file (readers never block writers)."""
-        try:
-            with duckdb.connect(str(self.database), read_only=True) as conn:
-                return conn.execute(sql).fetchall()
-        except duckdb.IOException:
-            return None
+    @property
+    def snapshot(self) -> Path:
+        return self.data_dir / "published" / "current" / "warehouse.duckdb"
+
+    def query(self, sql: str) -> list[tuple]:
+        """Read what BI tools read: the published snapshot. The test never opens the warehouse file itself,
+        because a reader of that file would make the pipeline's next writer fail on DuckDB's lock."""
+        with duckdb.connect(str(self.snapshot), read_only=True) as conn:
+            return conn.execute(sql).fetchall()
 
     def runs(self, **tags: str) -> list[dg.DagsterRun]:
         with dg.DagsterInstance.from_config(str(self.data_dir / "dagster_home")) as instance:
@@ -78,6 +84,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     bin_dir = Path(sys.executable).parent
     build = subprocess.run([str(bin_dir / "ht-warehouse"), "build"], env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    # The BI client starts reading the snapshot the CLI build published, before the daemon builds anything.
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            str(SNAPSHOT_READER),
+            str(data_dir / "published/current/warehouse.duckdb"),
+            str(data_dir / "reader.stop"),
+            str(data_dir / "reader.json"),
+        ],
+        env=env,
+    )
     port = _free_port()
     log = (data_dir / "dg-dev.log").open("w")
     server = subprocess.Popen(
@@ -88,7 +105,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deployment = Deployment(data_dir, port, build.stdout)
+    deployment = Deployment(data_dir, port, build.stdout, reader)
 
     def up() -> bool:
         try:
@@ -100,6 +117,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         _wait_for(up, "the webserver", timeout=120)
         yield deployment
     finally:
+        (data_dir / "reader.stop").touch()
+        reader.wait(timeout=30)
         os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=30)
@@ -113,12 +132,20 @@ def test_build_command_prints_progress_and_a_summary_and_writes_only_to_the_data
     assert "▶ landed__report_releases" in out
     assert "▶ warehouse_dbt_models" in out
     assert "✓ marts/fct_victims" in out
-    assert "Files loaded:  11 of 11" in out
+    assert "Files loaded:  13 of 13" in out
     assert "Failed checks: 0" in out
     assert f"DuckDB file:   {deployment.database}" in out
+    snapshot_id = deployment.query("select snapshot_id from audit.publication")[0][0]
+    assert f"Published:     {deployment.snapshot}  (snapshot {snapshot_id})" in out
     count = deployment.query("select count(*) from marts.victims_by_year_and_type")[0][0]
     assert f"  marts.{'victims_by_year_and_type':<28} {count:>7,}" in out.splitlines()
-    assert {p.name for p in deployment.data_dir.iterdir()} >= {"warehouse.duckdb", "dagster_home", "dbt", "logs"}
+    assert {p.name for p in deployment.data_dir.iterdir()} >= {
+        "warehouse.duckdb",
+        "dagster_home",
+        "dbt",
+        "logs",
+        "published",
+    }
 
 
 def test_new_release_dropped_in_landing_reaches_the_marts(deployment: Deployment) -> None:
@@ -127,8 +154,8 @@ def test_new_release_dropped_in_landing_reaches_the_marts(deployment: Deployment
         "select victim_count, p.period_label from marts.fct_victims join marts.dim_period p using (period_id) "
         "where source_id = 'ochttf-2025' and breakdown_dimension = 'total'"
     )
-    latency = _wait_for(lambda: deployment.query(sql) == [(411, "2023-2024")], "ochttf-2025 in the marts")
-    print(f"landing -> marts: {latency:.1f}s")
+    latency = _wait_for(lambda: deployment.query(sql) == [(411, "2023-2024")], "ochttf-2025 in the snapshot")
+    print(f"landing -> published snapshot: {latency:.1f}s")
     # The same rebuild also refreshed the dimensions, so every fact's source is known.
     assert deployment.query("select count(*) from marts.dim_source where source_id = 'ochttf-2025'") == [(1,)]
 
@@ -144,11 +171,11 @@ def test_five_files_at_once_are_each_processed_once_without_lock_errors(deployme
 
     def loaded() -> bool:
         rows = deployment.query(
-            "select partition_key from raw.load_log where outcome = 'loaded' and file_path like '%/landing/%'"
+            "select partition_key from audit.load_log where outcome = 'loaded' and file_path like '%/landing/%'"
         )
         return rows is not None and {name for (name,) in rows} >= set(names)
 
-    _wait_for(loaded, "five new versions in raw.load_log")
+    _wait_for(loaded, "five new versions in audit.load_log")
     runs = [r for r in deployment.runs(**{"ht/source_kind": "report_releases"}) if r.tags["dagster/partition"] in names]
     assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(names)
     _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "every run to finish")
@@ -169,3 +196,17 @@ def test_identical_file_delivered_again_starts_no_run(deployment: Deployment) ->
     shutil.copyfile(NEW_RELEASE, landed)  # same bytes, new modification time
     time.sleep(20)  # four sensor ticks
     assert len(deployment.runs()) == before
+
+
+def test_bi_reader_was_never_blocked_and_never_saw_half_a_snapshot(deployment: Deployment) -> None:
+    """While the daemon ran the builds above, the BI client in another process read the snapshot throughout."""
+    (deployment.data_dir / "reader.stop").touch()
+    assert deployment.reader.wait(timeout=60) == 0
+    summary = json.loads((deployment.data_dir / "reader.json").read_text())
+    print(f"BI reader: {summary['reads']} reads, slowest {summary['slowest_read_seconds']}s")
+    assert summary["errors"] == []
+    assert summary["inconsistent"] == []
+    assert summary["reads"] > 100
+    # It saw the CLI build's snapshot and at least the one published after the new release.
+    assert len(summary["snapshot_ids"]) >= 2
+    assert summary["snapshot_ids"] == sorted(summary["snapshot_ids"])

@@ -12,17 +12,23 @@ from tests.conftest import BuiltWarehouse
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_full_build_succeeds_with_every_dbt_test_passing(built_warehouse: BuiltWarehouse) -> None:
+def test_full_build_passes_every_error_level_dbt_test(built_warehouse: BuiltWarehouse) -> None:
     report = built_warehouse.report
     assert report.success, report.failed_ingests()
     assert report.refused() == []
-    assert len(report.ingest_results) == 11  # 8 release files and 3 hotline tables
+    assert len(report.ingest_results) == 13  # 8 OCHTTF releases, 1 press article, UNODC, 3 hotline tables
     result = report.transform
     evaluations = [
         e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
     failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
-    assert failed == []
+    # Only the warnings on UNODC's own inconsistencies (parts above totals in the published data) fail.
+    assert sorted(failed) == [
+        "marts/fct_victims:fct_victims_publisher_data_parts_not_exceeding_total",
+        "marts/fct_victims:fct_victims_publisher_data_parts_sum_to_total",
+        "marts/victims_by_year_and_type:victims_by_year_and_type_publisher_data_share_of_total_within_0_100",
+    ]
+    assert {e.severity.value for e in evaluations if not e.passed} == {"WARN"}
     # dbt tests run as asset checks: well over a hundred of them, on every mart.
     assert len(evaluations) > 150
     checked = {e.asset_key.path[-1] for e in evaluations}
@@ -191,5 +197,6 @@ def test_every_fact_traces_to_a_source_url_and_file_hash(built_warehouse: BuiltW
     logged = built_warehouse.query(
         "select count(distinct file_sha256), sum(row_count) from raw.load_log where outcome = 'loaded'"
     )
-    # 8 release files (8 release rows + 64 figures) and 3 hotline files (255 + 12 + 56 rows).
-    assert logged == [(11, 8 + 64 + 255 + 12 + 56)]
+    # 8 releases, 1 press article and the UNODC workbook (10 release rows + 64 + 8 + 46,556 figures) and
+    # 3 hotline files (255 + 12 + 56 rows).
+    assert logged == [(13, 10 + 64 + 8 + 46_556 + 255 + 12 + 56)]

@@ -37,8 +37,9 @@ MART_TABLES = [
 ]
 
 
-def _contents(wh: BuiltWarehouse, schema: str, tables: list[str]) -> dict[str, list[tuple]]:
-    return {t: sorted(map(repr, wh.query(f"select * from {schema}.{t}"))) for t in tables}
+def _contents(wh: BuiltWarehouse, schema: str, tables: list[str]) -> dict[str, tuple]:
+    """Each table's row count and order-independent sum of row hashes: equal means the same rows."""
+    return {t: wh.query(f"select count(*), sum(hash(t))::hugeint from {schema}.{t} as t")[0] for t in tables}
 
 
 @dataclass

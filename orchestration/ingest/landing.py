@@ -19,11 +19,13 @@ from typing import Any
 import dagster as dg
 
 from orchestration.ingest.files import sha256_of
+from orchestration.ingest.report_release import PROVENANCE_SUFFIX
 from orchestration.settings import archive_dir, quarantine_dir
 
 # Source kinds and the file types each accepts. A kind is a subfolder of the landing zone and of sources/.
 SOURCE_KINDS: dict[str, tuple[str, ...]] = {
-    "report_releases": (".yaml", ".yml"),
+    # A YAML release, or a publisher's data file with `<name>.provenance.yaml` beside it (not a release itself).
+    "report_releases": (".yaml", ".yml", ".xlsx", ".csv"),
     "hotline_state_calls_cases": (".csv",),
     "hotline_national_signals_fy": (".csv",),
     "hotline_published_figures": (".csv",),
@@ -78,7 +80,7 @@ class LandingZone(dg.ConfigurableResource):
             if not folder.is_dir():
                 continue
             for path in sorted(folder.rglob("*")):
-                if path.suffix.lower() in suffixes and path.is_file():
+                if path.suffix.lower() in suffixes and not path.name.endswith(PROVENANCE_SUFFIX) and path.is_file():
                     stat = path.stat()
                     yield LandedFile(kind, path, stat.st_size, stat.st_mtime)
 

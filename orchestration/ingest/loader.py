@@ -27,9 +27,20 @@ class FileVersion:
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema if not exists raw")
     conn.execute(LOAD_LOG_DDL)
+    existing: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
     for table, columns in RAW_TABLES.items():
-        ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
-        conn.execute(f"create table if not exists raw.{table} ({ddl})")
+        if table not in existing:
+            ddl = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
+            conn.execute(f"create table raw.{table} ({ddl})")
+            continue
+        # A warehouse built before a column was added gets it (nullable: older rows have no value).
+        for name, kind in columns.items():
+            if name not in existing[table]:
+                conn.execute(f'alter table raw.{table} add column "{name}" {kind.replace(" not null", "")}')
 
 
 def append_file_version(

@@ -53,11 +53,15 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "document_url": "varchar",
         "document_url_note": "varchar",
         "notes": "varchar",
+        # What the figures cover (seeds/code_lists.csv, list scope); task_force unless the release says otherwise.
+        "scope": "varchar",
         **_PROVENANCE,
     },
     "report_figures": {
         "release_id": "varchar not null",
         "figure_index": "integer not null",
+        # Set where one release covers many jurisdictions (UNODC: one per country); else the release's.
+        "jurisdiction_id": "varchar",
         "period_start": "date not null",
         "period_end": "date not null",
         **_FIGURE,

@@ -1,7 +1,9 @@
-"""The report-release format: one YAML file per published release (see sources/README.md).
+"""The report-release format: one file per published release (see sources/README.md).
 
-A release file holds the release's metadata and its figures, each with provenance. This module turns one
-file into a release row and figure rows for `raw.report_releases` and `raw.report_figures`.
+A release is either one YAML file (metadata and figures, transcribed by hand) or a publisher's own data file
+(e.g. the UNODC GLOTIP workbook) with a `<release_id>.provenance.yaml` beside it holding the same release
+metadata and the figures' provenance. Either way this module turns it into a release row and figure rows for
+`raw.report_releases` and `raw.report_figures`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ OPTIONAL_RELEASE_FIELDS = (
     "document_url",
     "document_url_note",
     "notes",
+    "scope",
 )
 REQUIRED_FIGURE_FIELDS = ("metric", "value", "unit", "source_url", "reliability")
 OPTIONAL_FIGURE_FIELDS = (
@@ -106,6 +109,7 @@ def _parse_release(path: Path, data: object) -> dict[str, Any]:
         "document_url": _text(data.get("document_url")),
         "document_url_note": _text(data.get("document_url_note")),
         "notes": _text(data.get("notes")),
+        "scope": _code(path, "release.scope", data["scope"]) if data.get("scope") else "task_force",
     }
     if release["release_date"] is None and not release["release_date_note"]:
         raise SourceFileError(
@@ -155,6 +159,7 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
     return {
         "release_id": release["release_id"],
         "figure_index": index,
+        "jurisdiction_id": None,
         "metric": metric,
         "base_population": base,
         "breakdown_dimension": dimension,
@@ -177,12 +182,66 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
     }
 
 
+PROVENANCE_SUFFIX = ".provenance.yaml"
+# Data-file layouts a release may come in, by file suffix, and the parser of each.
+TABULAR_LAYOUTS = {"unodc_glotip": ".xlsx", "figures_csv": ".csv"}
+MAX_TABULAR_BYTES = 500 * 1024 * 1024
+
+
+def provenance_path(path: Path) -> Path:
+    return path.with_name(path.name.split(".")[0] + PROVENANCE_SUFFIX)
+
+
+def _parse_tabular_release(path: Path) -> ParsedRelease:
+    """A publisher's data file plus its provenance record: release metadata, layout and figure provenance."""
+    from orchestration.ingest.figures_csv import parse_figures_csv
+    from orchestration.ingest.unodc_glotip import parse_glotip_figures
+
+    check_size(path, MAX_TABULAR_BYTES)
+    sidecar = provenance_path(path)
+    if not sidecar.is_file():
+        raise SourceFileError(
+            path, None, f"no provenance record {sidecar.name} beside it", "a data file with <name>.provenance.yaml"
+        )
+    document = load_yaml_mapping(sidecar)
+    if document.get("format_version") != FORMAT_VERSION:
+        raise SourceFileError(
+            sidecar, "format_version", f"found {document.get('format_version')!r}", f"format_version: {FORMAT_VERSION}"
+        )
+    layout = document.get("layout")
+    if TABULAR_LAYOUTS.get(layout) != path.suffix.lower():
+        expected = ", ".join(f"{name} ({suffix})" for name, suffix in TABULAR_LAYOUTS.items())
+        raise SourceFileError(sidecar, "layout", f"found {layout!r} for a {path.suffix} file", expected)
+    release = _parse_release(sidecar, document.get("release"))
+    if release["release_id"] != path.name.split(".")[0]:
+        raise SourceFileError(
+            sidecar,
+            "release.release_id",
+            f"found {release['release_id']!r}",
+            f"the data file's name, {path.name.split('.')[0]}",
+        )
+    defaults = document.get("figures")
+    if not isinstance(defaults, dict) or not defaults.get("source_url") or not defaults.get("reliability"):
+        raise SourceFileError(
+            sidecar, "figures", "no figure provenance", "figures: {source_url: ..., reliability: ...}"
+        )
+    parse = parse_glotip_figures if layout == "unodc_glotip" else parse_figures_csv
+    figures = parse(path, release, defaults)
+    sha = sha256_of(path)
+    release |= {"source_file": path.name, "file_sha256": sha}
+    figures["source_file"] = path.name
+    figures["file_sha256"] = sha
+    return ParsedRelease(release=release, figures=figures)
+
+
 def parse_release_file(path: Path) -> ParsedRelease:
     """Parse and structurally check one release file; raise SourceFileError naming the field at fault.
 
     Structure (valid YAML, required fields, dates, numbers) is checked here; whether codes are known and
     figures are plausible is checked by the expectation suite (orchestration/quality/suites.py).
     """
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return _parse_tabular_release(path)
     check_size(path, MAX_RELEASE_BYTES)
     document = load_yaml_mapping(path)
     version = document.get("format_version")

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from orchestration.vocabulary import vocabulary
+from orchestration.ingest.unodc_glotip import REPEATED_NOTE
+from orchestration.vocabulary import OPEN_CATEGORY, PART_SEPARATOR, vocabulary
 
 # Spreadsheets execute cells starting with these characters (CSV injection): refuse them in text fields.
 FORMULA_PATTERN = r"^\s*[=+@\t\r]|^\s*-\s*[A-Za-z(]"
@@ -50,48 +51,85 @@ def _figure_columns(figures: pd.DataFrame) -> pd.DataFrame:
         suppressed_text, value.isna() & (frame["qualifier"] == "less_than"), frame["qualifier"] != "less_than"
     )
     frame["base_key"] = frame["base_population"].fillna("")
+    frame["repeat_ordinal"] = 0
     frame["allowed_metric_units"] = frame["metric"].map(lambda m: "|".join(sorted(voc.metric_units.get(m, []))))
     return frame
 
 
+def breakdown_parts(figures: pd.DataFrame) -> pd.DataFrame:
+    """One row per part of each figure's breakdown (`gender+age_group` / `female+minor` gives two), with the
+    category of an open dimension (free text, e.g. citizenship) written as `*`: what the vocabulary lists."""
+    dimensions = figures["breakdown_dimension"].astype(str).str.split(PART_SEPARATOR, regex=False)
+    categories = figures["breakdown_category"].astype(str).str.split(PART_SEPARATOR, regex=False, n=-1)
+    aligned = dimensions.str.len() == categories.str.len()
+    parts = pd.DataFrame(
+        {"row_ref": figures["row_ref"], "dimension": dimensions, "category": categories.where(aligned, None)}
+    )
+    parts["category"] = [
+        c if c is not None else [""] * len(d) for d, c in zip(parts["dimension"], parts["category"], strict=True)
+    ]
+    parts = parts.explode(["dimension", "category"], ignore_index=True)
+    open_dimensions = vocabulary().open_dimensions
+    category = parts["category"].where(~parts["dimension"].isin(open_dimensions), OPEN_CATEGORY)
+    return pd.DataFrame({"row_ref": parts["row_ref"], "part": parts["dimension"] + ":" + category})
+
+
 def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
     """One row per breakdown (group x dimension): its total, largest part, sum of parts and completeness."""
-    voc_required: dict[str, set[str]] = {}
-    for dimension, category in vocabulary().required_parts:
-        voc_required.setdefault(dimension, set()).add(category)
+    required: dict[str, int] = {}
+    for dimension, _category in vocabulary().required_parts:
+        required[dimension] = required.get(dimension, 0) + 1
+    required_pairs = {f"{d}:{c}" for d, c in vocabulary().required_parts}
     counts = figures[(figures["unit"] == "count") & figures["count_value"].notna()]
-    totals = counts[counts["breakdown_dimension"] == "total"].groupby(group, dropna=False)["count_value"].max()
-    rows = []
-    parts = counts[counts["breakdown_dimension"] != "total"]
-    for key, part in parts.groupby([*group, "breakdown_dimension"], dropna=False):
-        *group_key, dimension = key
-        total = totals.get(tuple(group_key) if len(group_key) > 1 else group_key[0])
-        required = voc_required.get(dimension)
-        complete = bool(required) and required <= set(part["breakdown_category"])
-        rows.append(
-            {
-                "row_ref": f"{dimension} parts " + ", ".join(part["row_ref"]),
-                "breakdown": f"{dimension} of {' / '.join(str(k) for k in group_key)}",
-                "total": total,
-                "max_part": part["count_value"].max(),
-                "sum_gap": (part["count_value"].sum() - total) if complete and total is not None else np.nan,
-            }
-        )
+    totals = (
+        counts[counts["breakdown_dimension"] == "total"]
+        .groupby(group, dropna=False)["count_value"]
+        .max()
+        .rename("total")
+    )
+    parts = counts[counts["breakdown_dimension"] != "total"].assign(
+        is_required=lambda f: (f["breakdown_dimension"] + ":" + f["breakdown_category"]).isin(required_pairs)
+    )
     columns = ["row_ref", "breakdown", "total", "max_part", "sum_gap"]
-    return pd.DataFrame(rows, columns=columns).astype({"total": float, "max_part": float, "sum_gap": float})
+    if parts.empty:
+        return pd.DataFrame(columns=columns).astype({"total": float, "max_part": float, "sum_gap": float})
+    by_breakdown = parts.groupby([*group, "breakdown_dimension"], dropna=False, sort=False).agg(
+        row_refs=("row_ref", ", ".join),
+        max_part=("count_value", "max"),
+        sum_of_parts=("count_value", "sum"),
+        required_present=("is_required", "sum"),
+    )
+    joined = by_breakdown.reset_index().merge(totals.reset_index(), on=group, how="left")
+    complete = joined["required_present"] >= joined["breakdown_dimension"].map(required).fillna(np.inf)
+    labels = joined[group[0]].astype(str)
+    for column in group[1:]:
+        labels = labels + " / " + joined[column].astype(str)
+    return pd.DataFrame(
+        {
+            "row_ref": joined["breakdown_dimension"] + " parts " + joined["row_refs"],
+            "breakdown": joined["breakdown_dimension"] + " of " + labels,
+            "total": joined["total"].astype(float),
+            "max_part": joined["max_part"].astype(float),
+            "sum_gap": (joined["sum_of_parts"] - joined["total"])
+            .where(complete & joined["total"].notna())
+            .astype(float),
+        },
+        columns=columns,
+    )
 
 
 def text_cells(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Every text cell as (row_ref, field, text), so one expectation can name the field that is wrong."""
     cells = []
     for frame in frames:
-        for field in TEXT_FIELDS:
-            if field in frame:
-                values = frame[["row_ref", field]].dropna()
-                cells.extend(
-                    {"row_ref": f"{r.row_ref}.{field}", "text": str(getattr(r, field))} for r in values.itertuples()
-                )
-    return pd.DataFrame(cells, columns=["row_ref", "text"])
+        fields = [field for field in TEXT_FIELDS if field in frame]
+        if not fields:
+            continue
+        melted = frame[["row_ref", *fields]].melt(id_vars="row_ref", var_name="field", value_name="text").dropna()
+        cells.append(
+            pd.DataFrame({"row_ref": melted["row_ref"] + "." + melted["field"], "text": melted["text"].astype(str)})
+        )
+    return pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["row_ref", "text"])
 
 
 def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: float | None) -> dict[str, pd.DataFrame]:
@@ -104,7 +142,14 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
     figures = tables["report_figures"].copy()
     figures["row_ref"] = [f"figures[{i}]" for i in figures["figure_index"]]
     figures = _figure_columns(figures)
-    group = ["metric", "base_key", "period_start", "period_end"]
+    # A release may cover many jurisdictions (one per figure); otherwise every figure is the release's.
+    figures["jurisdiction_key"] = figures["jurisdiction_id"].fillna("") if "jurisdiction_id" in figures else ""
+    group = ["jurisdiction_key", "metric", "base_key", "period_start", "period_end"]
+    # A publisher's file that repeats a figure's key says so in the note (ingest/unodc_glotip.py): such rows are
+    # numbered, so the duplicate rule still catches every repeat the parser did not explain.
+    repeated = figures["note"].fillna("").str.startswith(REPEATED_NOTE)
+    key = [*group, "breakdown", "unit"]
+    figures["repeat_ordinal"] = figures.groupby(key, dropna=False, sort=False).cumcount().where(repeated, 0)
     headline = figures[
         (figures["metric"] == "victims")
         & (figures["breakdown_dimension"] == "total")
@@ -112,6 +157,10 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
         & (figures["period_start"] == releases["period_start"].iloc[0])
         & (figures["period_end"] == releases["period_end"].iloc[0])
     ]
+    breakdowns = breakdown_totals(figures, group)
+    transcribed = (
+        str(releases["source_file"].iloc[0]).endswith((".yaml", ".yml")) if "source_file" in releases else True
+    )
     jump = pd.DataFrame({"row_ref": ["release"], "unexplained_jump_percent": [np.nan]})
     if previous_headline and not headline.empty:
         current = float(headline["count_value"].max())
@@ -121,7 +170,10 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
     return {
         "release": releases,
         "figures": figures,
-        "breakdowns": breakdown_totals(figures, group),
+        # Transcribed releases (YAML) must add up; a publisher's own data file is checked with warnings only.
+        "breakdowns": breakdowns if transcribed else breakdowns.iloc[0:0],
+        "publisher_breakdowns": breakdowns.iloc[0:0] if transcribed else breakdowns,
+        "breakdown_parts": breakdown_parts(figures),
         "text_cells": text_cells([releases, figures]),
         "jump": jump,
     }
@@ -136,4 +188,5 @@ def hotline_frames(kind: str, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         frames["rows"] = figures
         group = ["jurisdiction", "metric", "base_key", "scope", "period_start", "period_end"]
         frames["breakdowns"] = breakdown_totals(figures, group)
+        frames["breakdown_parts"] = breakdown_parts(figures)
     return frames

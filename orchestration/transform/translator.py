@@ -8,11 +8,42 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts", "seeds": "reference"}
+LAYER_GROUPS = {
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "marts": "marts",
+    "audit": "audit",
+    "bi": "bi",
+    "seeds": "reference",
+}
+# Every group the dbt project's assets fall into, and those of its models (not seeds).
+DBT_GROUPS = ("reference", "staging", "intermediate", "marts", "audit", "bi")
+MODEL_GROUPS = DBT_GROUPS[1:]
+
+
+def rebuild_after_upstream_update() -> dg.AutomationCondition:
+    """Rebuild once an upstream table was updated and nothing upstream is still running.
+
+    `AutomationCondition.eager()` without its "no dependency missing" clause: a refused file leaves its
+    partition of a raw table missing for good, and that must not stop every later rebuild. An update seen
+    while upstream runs are still going is remembered (`since_last_handled`) until the rebuild happens.
+    """
+    return (
+        dg.AutomationCondition.any_deps_updated().since_last_handled()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    ).with_label("rebuild after an upstream update")
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Groups follow the model's folder (staging, intermediate, marts); seeds form the reference group."""
+    """Groups follow the model's folder (staging, intermediate, marts, audit, bi); seeds form the reference group."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        """`<schema>/<relation>` as in DuckDB (`audit/conflict_register`, not the model file's name)."""
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
+            return dg.AssetKey([dbt_resource_props["schema"], name])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -24,19 +55,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return ["team:analytics-engineering"]
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
-        """Models rebuild once an upstream table was updated and nothing upstream is still running.
-
-        `AutomationCondition.eager()` without its "no dependency missing" clause: a refused file leaves its
-        partition of a raw table missing for good, and that must not stop every later rebuild. An update seen
-        while upstream runs are still going is remembered (`since_last_handled`) until the rebuild happens.
-        """
         if dbt_resource_props["resource_type"] == "seed":
             return None
-        return (
-            dg.AutomationCondition.any_deps_updated().since_last_handled()
-            & ~dg.AutomationCondition.any_deps_in_progress()
-            & ~dg.AutomationCondition.in_progress()
-        ).with_label("rebuild after an upstream update")
+        return rebuild_after_upstream_update()
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = dbt_resource_props.get("description") or ""

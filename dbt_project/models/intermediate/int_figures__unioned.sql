@@ -3,7 +3,7 @@ with release_figures as (
     select
         figure_id,
         release_id as source_id,
-        releases.jurisdiction_id,
+        coalesce(figures.jurisdiction_id, releases.jurisdiction_id) as jurisdiction_id,
         figures.period_start,
         figures.period_end,
         metric,
@@ -15,14 +15,16 @@ with release_figures as (
         suppressed_below,
         unit,
         qualifier,
-        scope,
+        releases.scope,
         source_url,
         quote,
         reliability,
         note,
         cast(null as integer) as source_line,
         figures.source_file,
-        figures.file_sha256
+        figures.file_sha256,
+        -- News coverage quotes a release: a source of its own for the audit, never a fact.
+        releases.document_type = 'press_article' as is_press_coverage
     from {{ ref('stg_report_releases__figures') }} as figures
     inner join {{ ref('stg_report_releases__releases') }} as releases using (release_id, file_sha256)
 ),
@@ -50,7 +52,8 @@ hotline_published as (
         figures.note,
         figures.source_line,
         figures.source_file,
-        figures.file_sha256
+        figures.file_sha256,
+        false as is_press_coverage
     from {{ ref('stg_hotline__published_figures') }} as figures
     inner join {{ ref('stg_hotline__source_datasets') }} as datasets using (file_sha256)
 ),
@@ -66,7 +69,10 @@ final as (
 )
 
 select
-    final.*,
+    final.* exclude (is_press_coverage),
+    coalesce(final.is_press_coverage, false) as is_press_coverage,
+    -- A publisher's file can repeat a key (UNODC: unnamed "other forms" rows): kept, but never a fact.
+    coalesce(final.note like '[repeated in source]%', false) as is_repeated_in_source,
     strftime(final.period_start, '%Y-%m-%d') || '/' || strftime(final.period_end, '%Y-%m-%d') as period_id,
     versions.source_version,
     versions.is_latest_version,

@@ -6,6 +6,8 @@ select
     period_id,
     jurisdiction_id,
     metric as outcome,
+    breakdown_dimension,
+    breakdown_category,
     base_population,
     unit,
     case when unit = 'count' then cast(value as bigint) end as outcome_count,
@@ -19,4 +21,4 @@ select
     file_sha256
 from {{ ref('int_figures__unioned') }}
 inner join {{ ref('metrics') }} using (metric)
-where is_latest_version and fact_table = 'case_outcomes'
+where is_latest_version and fact_table = 'case_outcomes' and not is_press_coverage and not is_repeated_in_source

@@ -26,6 +26,7 @@ select
     file_sha256,
     source_version,
     is_latest_version,
+    is_press_coverage,
     loaded_at,
     superseded_at
 from {{ ref('int_figures__unioned') }}

@@ -2,7 +2,7 @@
 -- in separate columns: a row has one or the other, never both.
 with figures as (
     select * from {{ ref('int_figures__unioned') }}
-    where metric = 'victims' and is_latest_version
+    where metric = 'victims' and is_latest_version and not is_press_coverage and not is_repeated_in_source
 )
 
 select

@@ -1,7 +1,9 @@
 select
-    release_id || '#' || lpad(cast(figure_index as varchar), 3, '0') as figure_id,
+    -- format, not lpad: lpad cuts longer numbers (a workbook release has tens of thousands of rows).
+    release_id || '#' || format('{:03d}', figure_index) as figure_id,
     release_id,
     figure_index,
+    jurisdiction_id,
     metric,
     coalesce(base_population, 'not_stated') as base_population,
     breakdown_dimension,
@@ -13,7 +15,6 @@ select
     qualifier,
     period_start,
     period_end,
-    'task_force' as scope,
     source_url,
     nullif(quote, '') as quote,
     reliability,

@@ -13,6 +13,7 @@ select
     document_url,
     document_url_note,
     notes,
+    coalesce(scope, 'task_force') as scope,
     source_file,
     file_sha256,
     loaded_at

@@ -4,7 +4,12 @@
     count towards the sum when published.
 -#}
 {% test parts_sum_to_total(model, column_name, group_by, dimensions) %}
-with required as (
+-- The model is read once into a CTE: with a `where` config dbt passes it as a subquery, which takes no alias.
+with rows_tested as (
+    select * from {{ model }}
+),
+
+required as (
     select breakdown_dimension, count(*) as required_parts
     from {{ ref('breakdown_categories') }}
     where required_for_completeness
@@ -22,7 +27,7 @@ parts as (
                 where c.breakdown_dimension = m.breakdown_dimension and c.required_for_completeness
             )
         ) as required_parts_present
-    from {{ model }} as m
+    from rows_tested as m
     where breakdown_dimension in ('{{ dimensions | join("', '") }}')
         and {{ column_name }} is not null
     group by {{ group_by | join(', ') }}, breakdown_dimension
@@ -30,7 +35,7 @@ parts as (
 
 totals as (
     select {{ group_by | join(', ') }}, {{ column_name }} as total_value
-    from {{ model }}
+    from rows_tested
     where breakdown_dimension = 'total' and {{ column_name }} is not null
 )
 

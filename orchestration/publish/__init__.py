@@ -1,0 +1,1 @@
+"""Publish: the read-only snapshot BI tools query, its Parquet export and charts."""

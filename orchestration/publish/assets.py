@@ -1,0 +1,164 @@
+"""Publish assets at the end of the graph: the read-only snapshot BI tools query, and the charts drawn from it."""
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest.assets import LANDED_ASSETS
+from orchestration.locks import explained_lock_errors
+from orchestration.publish.charts import draw_charts
+from orchestration.publish.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot
+from orchestration.resources import DUCKDB_WRITER_POOL
+from orchestration.settings import publish_dir, snapshots_kept
+from orchestration.transform.assets import warehouse_dbt_models
+from orchestration.transform.translator import rebuild_after_upstream_update
+
+PUBLISH_GROUP = "publish"
+OWNERS = ["team:data-engineering"]
+SNAPSHOT_KEY = dg.AssetKey(["published", "warehouse_snapshot"])
+CHARTS_KEY = dg.AssetKey(["published", "charts"])
+# What the snapshot holds: the BI-facing views and the tables behind them, and the audit trail.
+PUBLISHED_GROUPS = ("marts", "audit", "bi")
+# Landing checks run per file; keep each file's latest result, up to this many executions per check.
+CHECK_HISTORY_LIMIT = 10_000
+
+
+def _published_model_keys() -> list[dg.AssetKey]:
+    return sorted(
+        (spec.key for spec in warehouse_dbt_models.specs if spec.group_name in PUBLISHED_GROUPS),
+        key=lambda key: key.to_user_string(),
+    )
+
+
+def _check_row(record: Any) -> dict[str, Any]:
+    evaluation = record.event.asset_check_evaluation if record.event else None
+    return {
+        "asset_key": record.key.asset_key.to_user_string(),
+        "check_name": record.key.name,
+        "partition_key": record.partition,
+        "run_id": record.run_id,
+        "status": record.status.value,
+        "passed": evaluation.passed if evaluation else None,
+        "severity": evaluation.severity.value if evaluation else None,
+        "description": evaluation.description if evaluation else None,
+        "evaluated_at": dt.datetime.fromtimestamp(record.create_timestamp, dt.UTC),
+    }
+
+
+def _latest_check_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
+    """The latest result of every dbt test, and of every landing check per file."""
+    storage = instance.event_log_storage
+    rows = [
+        _check_row(r) for r in storage.get_latest_asset_check_execution_by_key(warehouse_dbt_models.check_keys).values()
+    ]
+    for landed in LANDED_ASSETS:
+        for check_key in landed.check_keys:
+            seen: set[str | None] = set()
+            for record in storage.get_asset_check_execution_history(check_key, limit=CHECK_HISTORY_LIMIT):
+                if record.partition not in seen:
+                    seen.add(record.partition)
+                    rows.append(_check_row(record))
+    return rows
+
+
+def _blocking_failures(check_rows: Iterable[dict[str, Any]]) -> list[str]:
+    """dbt tests of error severity whose latest result failed: the marts they guard must not be published."""
+    dbt_assets = {key.to_user_string() for key in warehouse_dbt_models.keys}
+    return sorted(
+        f"{row['asset_key']}: {row['check_name']}"
+        for row in check_rows
+        if row["asset_key"] in dbt_assets and row["passed"] is False and row["severity"] == "ERROR"
+    )
+
+
+def _source_versions(warehouse: str) -> list[dict[str, Any]]:
+    with explained_lock_errors(warehouse), duckdb.connect(warehouse, read_only=True) as conn:
+        rows = conn.execute(
+            "select source_id, source_version, file_sha256, cast(loaded_at as varchar) "
+            "from audit.release_versions where is_latest_version order by source_id"
+        ).fetchall()
+    return [dict(zip(("source_id", "version", "file_sha256", "loaded_at"), row, strict=True)) for row in rows]
+
+
+def _row_count_table(row_counts: dict[str, int]) -> dg.MetadataValue:
+    lines = ["| relation | rows |", "|---|---:|", *(f"| {name} | {rows:,} |" for name, rows in row_counts.items())]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+@dg.asset(
+    key=SNAPSHOT_KEY,
+    deps=_published_model_keys(),
+    group_name=PUBLISH_GROUP,
+    kinds={"duckdb", "parquet"},
+    owners=OWNERS,
+    pool=DUCKDB_WRITER_POOL,
+    automation_condition=rebuild_after_upstream_update(),
+    description="The read-only snapshot BI tools open: bi views, marts and audit tables copied from the warehouse "
+    "into a new DuckDB file readable by DuckDB 1.4+, every table also as Parquet, then swapped in atomically as "
+    "`published/current`. Published only when every error-level dbt test passed; older snapshots are kept.",
+)
+def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    check_rows = _latest_check_results(context.instance)
+    failures = _blocking_failures(check_rows)
+    if failures:
+        raise dg.Failure(
+            f"Not publishing: {len(failures)} blocking check(s) failed; the previous snapshot stays current.",
+            metadata={"failed_checks": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures))},
+        )
+    failed = [row for row in check_rows if row["passed"] is False]
+    summary = {
+        "checks": len(check_rows),
+        "passed": sum(1 for row in check_rows if row["passed"]),
+        "failed_warnings": sum(1 for row in failed if row["severity"] == "WARN"),
+        # dbt failures stop the publish above, so error-level failures here are landing checks: refused files.
+        "refused_file_checks": sum(1 for row in failed if row["severity"] == "ERROR"),
+    }
+    target = publish_dir()
+    publication, pruned = publish_snapshot(
+        Path(duckdb.database), target, _source_versions(duckdb.database), summary, check_rows, snapshots_kept()
+    )
+    current = target / CURRENT_LINK
+    context.log.info(f"Published snapshot {publication.snapshot_id} as {current / SNAPSHOT_FILE}")
+    return dg.MaterializeResult(
+        metadata={
+            "snapshot_id": publication.snapshot_id,
+            "snapshot_path": dg.MetadataValue.path(str(current / SNAPSHOT_FILE)),
+            "parquet_dir": dg.MetadataValue.path(str(current / "parquet")),
+            "storage_version": publication.storage_version,
+            "git_revision": publication.git_revision,
+            "source_versions": dg.MetadataValue.int(len(publication.source_versions)),
+            "check_summary": dg.MetadataValue.json(publication.check_summary),
+            "row_counts": _row_count_table(publication.row_counts),
+            "snapshots_pruned": dg.MetadataValue.json(pruned),
+        },
+        data_version=dg.DataVersion(publication.snapshot_id),
+    )
+
+
+@dg.asset(
+    key=CHARTS_KEY,
+    deps=[SNAPSHOT_KEY],
+    group_name=PUBLISH_GROUP,
+    kinds={"python", "matplotlib"},
+    owners=OWNERS,
+    automation_condition=rebuild_after_upstream_update(),
+    description="A visual summary of the published snapshot: victims by period and trafficking type, and hotline "
+    "cases by state. PNG files beside the snapshot, shown here as metadata.",
+)
+def charts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    snapshot_folder = (publish_dir() / CURRENT_LINK).resolve()
+    drawn = draw_charts(snapshot_folder / SNAPSHOT_FILE, snapshot_folder / "charts")
+    context.log.info(f"Drew {len(drawn)} charts in {snapshot_folder / 'charts'}")
+    metadata: dict[str, Any] = {"snapshot_id": snapshot_folder.name}
+    for chart in drawn:
+        metadata[chart.name] = dg.MetadataValue.md(chart.markdown())
+        metadata[f"{chart.name}_file"] = dg.MetadataValue.path(str(chart.path))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+PUBLISH_ASSETS = [warehouse_snapshot, charts]
