@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -166,7 +169,7 @@ from orchestration.ingest.loader import FileVersion, append_file_version
 from orchestration.jobs import TRANSFORM_JOB_NAME
 history, new_release = Path(sys.argv[1]), Path(sys.argv[2])
 kind = SOURCE_KINDS_BY_NAME["report_releases"]
-landing = LandingZone(path=str(history.parent.parent), shipped_path=None)
+landing = LandingZone(path=str(history.parent), shipped_path=None)
 files = list(landing.list_files("report_releases"))
 # History is bulk-loaded through the pipeline's own parser and loader (no runs: 10,000 runs would take hours).
 started = time.perf_counter()
@@ -184,19 +187,21 @@ with dg.DagsterInstance.get() as instance:
     transform = defs.resolve_job_def(TRANSFORM_JOB_NAME).execute_in_process(instance=instance)
     done = time.perf_counter()
 print(json.dumps({"history_load_s": history_s, "ingest_s": ingested - started, "dbt_and_publish_s": done - ingested,
-                  "landing_to_published_s": done - started, "success": ingest.success and transform.success}))
+                  "landing_to_published_s": done - started, "ingest_ok": ingest.success,
+                  "transform_ok": transform.success}))
 """
 
 
 def incremental(history: int, workdir: Path) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
-    from synthetic import write_yaml_releases
+    from synthetic import _release, write_yaml_releases
 
     folder = workdir / f"history-{history}" / "landing" / "report_releases"
     folder.mkdir(parents=True)
     write_yaml_releases(folder, history)
     new = workdir / f"history-{history}" / "synthetic-new.yaml"
-    write_yaml_releases(new.parent, 1, seed=42)[0].rename(new)
+    release = _release("synthetic-new", "US-CA", 2024, random.Random(42))
+    new.write_text(yaml.safe_dump(release, sort_keys=False))
     result = _python(INCREMENTAL, workdir / f"history-{history}" / "data", str(folder), str(new))
     return {"releases_loaded": history, **{k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}}
 
@@ -245,16 +250,19 @@ def throughput(rows: int, workdir: Path) -> dict:
 
 
 def code_location_load(workdir: Path) -> dict:
+    """`dagster definitions validate`, first in a new data dir (dbt parses the manifest), then again."""
     env = _env(workdir / "load")
-    started = time.perf_counter()
-    subprocess.run(
-        [str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    validate_s = time.perf_counter() - started
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run(
+            [str(BIN / "dagster"), "definitions", "validate", "-m", "orchestration.definitions"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        timings.append(time.perf_counter() - started)
     probe = (
         "import sys, time; t = time.perf_counter(); import orchestration.definitions; "
         "print(round(time.perf_counter() - t, 2), 'great_expectations' in sys.modules, 'matplotlib' in sys.modules)"
@@ -262,7 +270,8 @@ def code_location_load(workdir: Path) -> dict:
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     import_s, gx, mpl = out.stdout.split()
     return {
-        "definitions_validate_s": round(validate_s, 2),
+        "validate_new_data_dir_s": round(timings[0], 2),
+        "validate_s": round(timings[1], 2),
         "import_definitions_s": float(import_s),
         "great_expectations_imported_at_load": gx == "True",
         "matplotlib_imported_at_load": mpl == "True",

@@ -5,8 +5,9 @@ Usage: uv run python bench/synthetic.py --scale 10 [--out data/synthetic] [--lar
 Writes `<out>/<scale>x/` shaped like a landing zone (one folder per source kind), marked SYNTHETIC in a README,
 in every publisher name, release id (`synthetic-...`), URL (`https://synthetic.invalid/...`) and note:
 
-- report releases as YAML, 9 per scale unit (the real volume: 8 OCHTTF releases and one press article), one per
-  US state and year, each with a total and its trafficking-type and gender parts (parts add up);
+- report releases as YAML, 9 per scale unit (the real volume: 8 OCHTTF releases and one press article), each for
+  its own jurisdiction (a US state or a country) and year, with a total and trafficking-type and gender parts
+  (parts add up);
 - UNODC-sized tabular releases (`figures_csv` layout), one per scale unit, 46,556 rows each: countries x years x
   breakdowns, half of the values suppressed as "<5";
 - hotline state tables (255 rows each), one per scale unit, with a provenance record;
@@ -87,11 +88,13 @@ def _release(release_id: str, jurisdiction: str, year: int, rng: random.Random) 
 
 def write_yaml_releases(folder: Path, count: int, seed: int = 1) -> list[Path]:
     rng = random.Random(seed)
-    states = _states()
+    # Every release a distinct jurisdiction and year (two releases of one period would be a real conflict):
+    # states and countries, from 1900 on; 10,000 releases reach 1938.
+    jurisdictions = _states() + _countries()
     paths = []
     for index in range(count):
-        jurisdiction = states[index % len(states)]
-        year = 1990 + (index // len(states)) % 35
+        jurisdiction = jurisdictions[index % len(jurisdictions)]
+        year = 1900 + index // len(jurisdictions)
         release_id = f"synthetic-{index:06d}"
         path = folder / f"{release_id}.yaml"
         path.write_text(yaml.safe_dump(_release(release_id, jurisdiction, year, rng), sort_keys=False))
@@ -139,10 +142,18 @@ def write_figures_csv(folder: Path, release_id: str, rows: int, seed: int = 2) -
             year += 1  # years run on as far as needed: every row is a distinct figure
             for country in countries:
                 for metric, base in metrics:
-                    for dimension, category in breakdowns:
+                    # Consistent like most real data: each breakdown's parts add up to the total; small values
+                    # are published suppressed ("<5"), as UNODC does.
+                    total = rng.randint(0, 4000)
+                    values = {("total", "all"): total}
+                    for dimension in ("gender", "age_group", "trafficking_type"):
+                        part = rng.randint(0, total)
+                        first, second = [c for d, c in breakdowns if d == dimension]
+                        values[(dimension, first)], values[(dimension, second)] = part, total - part
+                    for (dimension, category), value in values.items():
                         if written == rows:
                             break
-                        value = f"<{5}" if rng.random() < 0.5 else f"{rng.randint(5, 5000):,}"
+                        text = "<5" if value < 5 else f"{value:,}"
                         out.writerow(
                             [
                                 country,
@@ -150,7 +161,7 @@ def write_figures_csv(folder: Path, release_id: str, rows: int, seed: int = 2) -
                                 base,
                                 dimension,
                                 category,
-                                value,
+                                text,
                                 "count",
                                 f"{year:04d}-01-01",
                                 f"{year:04d}-12-31",

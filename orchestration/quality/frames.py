@@ -59,19 +59,40 @@ def _figure_columns(figures: pd.DataFrame) -> pd.DataFrame:
 def breakdown_parts(figures: pd.DataFrame) -> pd.DataFrame:
     """One row per part of each figure's breakdown (`gender+age_group` / `female+minor` gives two), with the
     category of an open dimension (free text, e.g. citizenship) written as `*`: what the vocabulary lists."""
-    dimensions = figures["breakdown_dimension"].astype(str).str.split(PART_SEPARATOR, regex=False)
-    categories = figures["breakdown_category"].astype(str).str.split(PART_SEPARATOR, regex=False, n=-1)
-    aligned = dimensions.str.len() == categories.str.len()
-    parts = pd.DataFrame(
-        {"row_ref": figures["row_ref"], "dimension": dimensions, "category": categories.where(aligned, None)}
-    )
-    parts["category"] = [
-        c if c is not None else [""] * len(d) for d, c in zip(parts["dimension"], parts["category"], strict=True)
-    ]
-    parts = parts.explode(["dimension", "category"], ignore_index=True)
     open_dimensions = vocabulary().open_dimensions
-    category = parts["category"].where(~parts["dimension"].isin(open_dimensions), OPEN_CATEGORY)
-    return pd.DataFrame({"row_ref": parts["row_ref"], "part": parts["dimension"] + ":" + category})
+    combined = figures["breakdown_dimension"].astype(str).str.contains(PART_SEPARATOR, regex=False)
+    single = figures[~combined]
+    parts = [
+        pd.DataFrame(
+            {
+                "row_ref": single["row_ref"],
+                "dimension": single["breakdown_dimension"].astype(str),
+                "category": single["breakdown_category"].astype(str),
+            }
+        )
+    ]
+    if combined.any():  # few rows: split them part by part
+        several = figures[combined]
+        rows = [
+            (ref, dimension, category)
+            for ref, dimensions, categories in zip(
+                several["row_ref"], several["breakdown_dimension"], several["breakdown_category"], strict=True
+            )
+            for dimension, category in zip(
+                str(dimensions).split(PART_SEPARATOR), _padded(str(categories), str(dimensions)), strict=True
+            )
+        ]
+        parts.append(pd.DataFrame(rows, columns=["row_ref", "dimension", "category"]))
+    exploded = pd.concat(parts, ignore_index=True)
+    category = exploded["category"].where(~exploded["dimension"].isin(open_dimensions), OPEN_CATEGORY)
+    return pd.DataFrame({"row_ref": exploded["row_ref"], "part": exploded["dimension"] + ":" + category})
+
+
+def _padded(categories: str, dimensions: str) -> list[str]:
+    """The categories of a combined breakdown, one per dimension ('' where they do not line up: reported)."""
+    values = categories.split(PART_SEPARATOR)
+    wanted = dimensions.count(PART_SEPARATOR) + 1
+    return values if len(values) == wanted else [""] * wanted
 
 
 def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
@@ -94,7 +115,8 @@ def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
     if parts.empty:
         return pd.DataFrame(columns=columns).astype({"total": float, "max_part": float, "sum_gap": float})
     by_breakdown = parts.groupby([*group, "breakdown_dimension"], dropna=False, sort=False).agg(
-        row_refs=("row_ref", ", ".join),
+        first_ref=("row_ref", "first"),
+        part_count=("row_ref", "size"),
         max_part=("count_value", "max"),
         sum_of_parts=("count_value", "sum"),
         required_present=("is_required", "sum"),
@@ -106,7 +128,12 @@ def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
         labels = labels + " / " + joined[column].astype(str)
     return pd.DataFrame(
         {
-            "row_ref": joined["breakdown_dimension"] + " parts " + joined["row_refs"],
+            "row_ref": joined["breakdown_dimension"]
+            + " parts from "
+            + joined["first_ref"]
+            + " ("
+            + joined["part_count"].astype(str)
+            + " parts)",
             "breakdown": joined["breakdown_dimension"] + " of " + labels,
             "total": joined["total"].astype(float),
             "max_part": joined["max_part"].astype(float),
