@@ -114,7 +114,7 @@ def _compiled_sql_seconds(data_dir: Path) -> float:
         if node_id in seen or node_id not in nodes:
             return
         seen.add(node_id)
-        for parent in nodes[node_id]["depends_on"]["nodes"]:
+        for parent in nodes[node_id]["depends_on"].get("nodes", []):
             visit(parent)
         order.append(node_id)
 
