@@ -194,13 +194,13 @@ print(json.dumps({"history_load_s": history_s, "ingest_s": ingested - started, "
 
 def incremental(history: int, workdir: Path) -> dict:
     sys.path.insert(0, str(ROOT / "bench"))
-    from synthetic import _release, write_yaml_releases
+    from synthetic import release_document, write_yaml_releases
 
     folder = workdir / f"history-{history}" / "landing" / "report_releases"
     folder.mkdir(parents=True)
     write_yaml_releases(folder, history)
     new = workdir / f"history-{history}" / "synthetic-new.yaml"
-    release = _release("synthetic-new", "US-CA", 2024, random.Random(42))
+    release = release_document("synthetic-new", "US-CA", 2024, random.Random(42))
     new.write_text(yaml.safe_dump(release, sort_keys=False))
     result = _python(INCREMENTAL, workdir / f"history-{history}" / "data", str(folder), str(new))
     return {"releases_loaded": history, **{k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}}

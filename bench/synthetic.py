@@ -44,7 +44,7 @@ def _countries() -> list[str]:
     return sorted(j for j in vocabulary().jurisdictions if len(j) == 3 and j.isupper())
 
 
-def _release(release_id: str, jurisdiction: str, year: int, rng: random.Random) -> dict:
+def release_document(release_id: str, jurisdiction: str, year: int, rng: random.Random) -> dict:
     total = rng.randint(40, 900)
     sex = rng.randint(0, total)
     labor = rng.randint(0, total - sex)
@@ -97,7 +97,7 @@ def write_yaml_releases(folder: Path, count: int, seed: int = 1) -> list[Path]:
         year = 1900 + index // len(jurisdictions)
         release_id = f"synthetic-{index:06d}"
         path = folder / f"{release_id}.yaml"
-        path.write_text(yaml.safe_dump(_release(release_id, jurisdiction, year, rng), sort_keys=False))
+        path.write_text(yaml.safe_dump(release_document(release_id, jurisdiction, year, rng), sort_keys=False))
         paths.append(path)
     return paths
 

@@ -137,3 +137,35 @@ def test_a_workbook_without_its_provenance_record_is_refused(tmp_path: Path) -> 
     shutil.copyfile(WORKBOOK, target)
     with pytest.raises(SourceFileError, match=f"no provenance record {RELEASE}.provenance.yaml beside it"):
         parse_release_file(target)
+
+
+def test_a_tabular_release_keeps_suppressed_values_and_names_a_bad_line(tmp_path: Path) -> None:
+    """The `figures_csv` layout (large releases): "<5" stays suppressed, "1,521" is parsed, errors name the line."""
+    provenance = (
+        "format_version: 1\nlayout: figures_csv\nrelease:\n  release_id: tabular-2024\n  publisher: P\n"
+        "  publisher_code: P\n  title: T\n  document_type: statistics_table\n  jurisdiction: WORLD\n"
+        "  release_date: '2024-06-01'\n  period_start: '2023-01-01'\n  period_end: '2023-12-31'\n"
+        "  document_url: https://example.org/t\nfigures:\n  source_url: https://example.org/t\n  reliability: primary\n"
+    )
+    (tmp_path / "tabular-2024.provenance.yaml").write_text(provenance)
+    header = "jurisdiction,metric,base_population,value,unit,period_start,period_end\n"
+    data = tmp_path / "tabular-2024.csv"
+    data.write_text(
+        header + 'DEU,victims,victims_detected,"1,521",count,2023-01-01,2023-12-31\n'
+        "FRA,victims,victims_detected,<5,count,2023-01-01,2023-12-31\n"
+    )
+    figures = parse_release_file(data).figures
+    rows = [
+        (
+            f.jurisdiction_id,
+            None if pd.isna(f.value) else f.value,
+            f.value_text,
+            None if pd.isna(f.suppressed_below) else int(f.suppressed_below),
+            f.qualifier,
+        )
+        for f in figures.itertuples()
+    ]
+    assert rows == [("DEU", 1521.0, "1,521", None, "exact"), ("FRA", None, "<5", 5, "less_than")]
+    data.write_text(header + "DEU,victims,victims_detected,many,count,2023-01-01,2023-12-31\n")
+    with pytest.raises(SourceFileError, match=r"line 2\.value: found 'many' \(1 such rows\)"):
+        parse_release_file(data)
