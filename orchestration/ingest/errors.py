@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 class SourceFileError(ValueError):
@@ -21,3 +23,18 @@ class SourceFileError(ValueError):
         if expected:
             message += f" (expected {expected})"
         super().__init__(message)
+
+
+def raise_first_invalid(
+    path: Path, invalid: Any, found: Any, place: Callable[[int], str], field: str, expected: str
+) -> None:
+    """For column-wise parsers: raise for the first invalid row (a boolean Series), naming its place
+    (`place(position)`, e.g. "row 17" or "line 2"), the value found and how many rows are invalid."""
+    if invalid.any():
+        position = int(invalid.to_numpy().argmax())
+        raise SourceFileError(
+            path,
+            f"{place(position)}.{field}",
+            f"found {found.iloc[position]!r} ({int(invalid.sum())} such rows)",
+            expected,
+        )

@@ -7,40 +7,23 @@ reads the file (millions of rows per second); values are parsed column-wise, nev
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.ingest.errors import SourceFileError
+from orchestration.ingest.errors import SourceFileError, raise_first_invalid
+from orchestration.ingest.report_release import OPTIONAL_FIGURE_FIELDS, REQUIRED_FIGURE_FIELDS
+from orchestration.ingest.values import parse_values
 
+# The YAML figure fields plus the figure's own jurisdiction; URL and reliability may come from the provenance record.
+COLUMNS = ("jurisdiction", *REQUIRED_FIGURE_FIELDS, *OPTIONAL_FIGURE_FIELDS)
 REQUIRED_COLUMNS = ("metric", "value", "unit", "period_start", "period_end")
-OPTIONAL_COLUMNS = (
-    "jurisdiction",
-    "base_population",
-    "breakdown_dimension",
-    "breakdown_category",
-    "qualifier",
-    "source_url",
-    "quote",
-    "reliability",
-    "note",
-)
-_SUPPRESSED = r"^<\s*(\d+)$"
-_NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
 
 
-def _first_bad(path: Path, frame: pd.DataFrame, bad: pd.Series, field: str, expected: str) -> None:
-    if bad.any():
-        position = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SourceFileError(
-            path,
-            f"line {position + 2}.{field}",
-            f"found {frame[field].iloc[position]!r} ({int(bad.sum())} such rows)",
-            expected,
-        )
+def _line(position: int) -> str:
+    return f"line {position + 2}"  # the header is line 1
 
 
 def parse_figures_csv(path: Path, release: dict, defaults: dict) -> pd.DataFrame:
@@ -55,26 +38,24 @@ def parse_figures_csv(path: Path, release: dict, defaults: dict) -> pd.DataFrame
             path, None, f"not a readable CSV file ({str(exc).splitlines()[0]})", "UTF-8 CSV with a header"
         ) from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in frame]
-    unknown = [c for c in frame if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [c for c in frame if c not in COLUMNS]
     if missing or unknown:
         found = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}"
-        raise SourceFileError(
-            path, "line 1 (header)", found, f"columns {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}"
-        )
+        raise SourceFileError(path, "line 1 (header)", found, f"columns {', '.join(COLUMNS)}")
     if frame.empty:
         raise SourceFileError(path, None, "no figure rows", "one row per figure below the header")
-    text = frame["value"].fillna("").str.strip()
-    suppressed = text.str.extract(_SUPPRESSED, expand=False)
-    is_number = text.str.match(_NUMBER)
-    _first_bad(path, frame, suppressed.isna() & ~is_number, "value", 'a number such as 357 or 1,521, or "<5"')
+    parsed = parse_values(frame["value"])
+    expected = 'a number such as 357 or 1,521, or "<5"'
+    raise_first_invalid(path, ~parsed["valid"], parsed["value_text"], _line, "value", expected)
     for column in ("period_start", "period_end"):
         dates = pd.to_datetime(frame[column], format="%Y-%m-%d", errors="coerce")
-        _first_bad(path, frame, dates.isna(), column, "an ISO date YYYY-MM-DD")
+        raise_first_invalid(path, dates.isna(), frame[column], _line, column, "an ISO date YYYY-MM-DD")
         frame[column] = dates.dt.date
     for column, default in (("source_url", defaults.get("source_url")), ("reliability", defaults.get("reliability"))):
         values = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
         frame[column] = values.fillna(default) if default else values
-        _first_bad(path, frame, frame[column].isna(), column, f"a {column} in the row or in the provenance record")
+        expected = f"a {column} in the row or in the provenance record"
+        raise_first_invalid(path, frame[column].isna(), frame[column], _line, column, expected)
     qualifier = frame.get("qualifier", pd.Series(None, index=frame.index, dtype=object))
     return pd.DataFrame(
         {
@@ -85,11 +66,12 @@ def parse_figures_csv(path: Path, release: dict, defaults: dict) -> pd.DataFrame
             "base_population": frame.get("base_population"),
             "breakdown_dimension": frame.get("breakdown_dimension", "total"),
             "breakdown_category": frame.get("breakdown_category", "all"),
-            "value": pd.to_numeric(text.str.replace(",", "", regex=False).where(is_number), errors="coerce"),
-            "value_text": text,
-            "suppressed_below": pd.to_numeric(suppressed, errors="coerce").astype("Int64"),
+            "value": parsed["value"],
+            "value_text": parsed["value_text"],
+            "suppressed_below": parsed["suppressed_below"],
             "unit": frame["unit"],
-            "qualifier": np.where(suppressed.notna(), "less_than", qualifier.fillna("exact")),
+            # A suppressed value is less_than whatever the row says (as in YAML releases).
+            "qualifier": parsed["qualifier"].where(parsed["qualifier"] == "less_than", qualifier.fillna("exact")),
             "period_start": frame["period_start"],
             "period_end": frame["period_end"],
             "source_url": frame["source_url"],

@@ -183,6 +183,8 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
 
 
 PROVENANCE_SUFFIX = ".provenance.yaml"
+# A release transcribed by hand is YAML; anything else is a publisher's data file with a provenance record.
+TRANSCRIBED_SUFFIXES = (".yaml", ".yml")
 # Data-file layouts a release may come in, by file suffix, and the parser of each.
 TABULAR_LAYOUTS = {"unodc_glotip": ".xlsx", "figures_csv": ".csv"}
 MAX_TABULAR_BYTES = 500 * 1024 * 1024
@@ -240,7 +242,7 @@ def parse_release_file(path: Path) -> ParsedRelease:
     Structure (valid YAML, required fields, dates, numbers) is checked here; whether codes are known and
     figures are plausible is checked by the expectation suite (orchestration/quality/suites.py).
     """
-    if path.suffix.lower() not in (".yaml", ".yml"):
+    if path.suffix.lower() not in TRANSCRIBED_SUFFIXES:
         return _parse_tabular_release(path)
     check_size(path, MAX_RELEASE_BYTES)
     document = load_yaml_mapping(path)

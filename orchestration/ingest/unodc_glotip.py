@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.ingest.errors import SourceFileError
+from orchestration.ingest.errors import SourceFileError, raise_first_invalid
+from orchestration.ingest.values import parse_values
 
 HEADER = (
     "Iso3_code",
@@ -52,8 +53,6 @@ OPEN_DIMENSIONS = {"by citizenship": "citizenship", "by country of repatriation"
 # kept, none is chosen, and each says so. The facts leave them out; fct_report_figures and the audit keep them.
 REPEATED_NOTE = "[repeated in source]"
 NOT_STATED = "(not stated)"
-_SUPPRESSED = re.compile(r"^<\s*(\d+)$")
-_NUMBER = re.compile(r"^\d{1,3}(,\d{3})+$|^\d+$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 # The warehouse already knows the United States as `US` (the hotline's national figures).
 JURISDICTION_ALIASES = {"USA": "US"}
@@ -97,14 +96,7 @@ def read_workbook(path: Path) -> tuple[pd.DataFrame, str | None]:
 
 
 def _unexpected(path: Path, frame: pd.DataFrame, bad: pd.Series, field: str, expected: str) -> None:
-    if bad.any():
-        first = frame[bad].iloc[0]
-        raise SourceFileError(
-            path,
-            f"row {first['sheet_row']}.{field}",
-            f"found {first[field]!r} ({int(bad.sum())} such rows)",
-            expected,
-        )
+    raise_first_invalid(path, bad, frame[field], lambda i: f"row {frame['sheet_row'].iloc[i]}", field, expected)
 
 
 def _breakdowns(path: Path, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -143,25 +135,10 @@ def _breakdowns(path: Path, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _values(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    text = frame["txtVALUE"].map(lambda v: "" if v is None else str(v)).str.strip()
-    suppressed = text.str.extract(_SUPPRESSED, expand=False)
-    is_number = text.str.match(_NUMBER)
-    _unexpected(
-        path,
-        frame.assign(txtVALUE=text),
-        suppressed.isna() & ~is_number,
-        "txtVALUE",
-        'a count such as 1,521 or a suppressed value such as "<5"',
-    )
-    return pd.DataFrame(
-        {
-            "value": pd.to_numeric(text.str.replace(",", "", regex=False).where(is_number), errors="coerce"),
-            "value_text": text,
-            "suppressed_below": pd.to_numeric(suppressed, errors="coerce").astype("Int64"),
-            "qualifier": np.where(suppressed.notna(), "less_than", "exact"),
-        },
-        index=frame.index,
-    )
+    values = parse_values(frame["txtVALUE"])
+    expected = 'a count such as 1,521 or a suppressed value such as "<5"'
+    _unexpected(path, frame.assign(txtVALUE=values["value_text"]), ~values["valid"], "txtVALUE", expected)
+    return values.drop(columns="valid")
 
 
 def parse_glotip_figures(path: Path, release: dict, defaults: dict) -> pd.DataFrame:

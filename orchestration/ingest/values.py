@@ -6,6 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 # The hotline and UNODC suppress small values as "<3" or "<5": the bound is kept, the value stays empty.
 _SUPPRESSED = re.compile(r"^<\s*(\d+)$")
 _NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+(\.\d+)?$")
@@ -30,6 +33,28 @@ def parse_value(raw: object) -> ParsedValue:
     if _NUMBER.match(text):
         return ParsedValue(float(text.replace(",", "")), text, None)
     raise ValueError(f"found {text!r}")
+
+
+def parse_values(texts: pd.Series) -> pd.DataFrame:
+    """`parse_value` for a whole column at once (large tabular releases), with the same rules.
+
+    Returns value, value_text, suppressed_below and qualifier (less_than for "<N", else exact), and `valid`:
+    False where a text is neither a number nor a suppressed value (the caller names the row).
+    """
+    text = texts.map(lambda v: "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v))
+    text = text.str.strip()
+    suppressed = text.str.extract(_SUPPRESSED.pattern, expand=False)
+    is_number = text.str.match(_NUMBER.pattern)
+    return pd.DataFrame(
+        {
+            "value": pd.to_numeric(text.str.replace(",", "", regex=False).where(is_number), errors="coerce"),
+            "value_text": text,
+            "suppressed_below": pd.to_numeric(suppressed, errors="coerce").astype("Int64"),
+            "qualifier": np.where(suppressed.notna(), "less_than", "exact"),
+            "valid": suppressed.notna() | is_number,
+        },
+        index=texts.index,
+    )
 
 
 def parse_date(raw: object) -> dt.date:

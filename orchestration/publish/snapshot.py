@@ -83,7 +83,7 @@ def _relations(conn: duckdb.DuckDBPyConnection, schemas: Sequence[str], kind: st
 
 
 def _copy_into(conn: duckdb.DuckDBPyConnection, publication: Publication) -> None:
-    """Copy tables, re-create views, and record the publication, all inside the attached `snapshot`."""
+    """Copy the tables and re-create the views inside the attached `snapshot`."""
     for schema in (*TABLE_SCHEMAS, *VIEW_SCHEMAS):
         conn.execute(f"create schema snapshot.{schema}")
     for schema, name, _ in _relations(conn, TABLE_SCHEMAS, "table"):

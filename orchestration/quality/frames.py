@@ -13,6 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from orchestration.ingest.report_release import TRANSCRIBED_SUFFIXES
 from orchestration.ingest.unodc_glotip import REPEATED_NOTE
 from orchestration.vocabulary import OPEN_CATEGORY, PART_SEPARATOR, vocabulary
 
@@ -186,7 +187,7 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
     ]
     breakdowns = breakdown_totals(figures, group)
     transcribed = (
-        str(releases["source_file"].iloc[0]).endswith((".yaml", ".yml")) if "source_file" in releases else True
+        str(releases["source_file"].iloc[0]).endswith(TRANSCRIBED_SUFFIXES) if "source_file" in releases else True
     )
     jump = pd.DataFrame({"row_ref": ["release"], "unexplained_jump_percent": [np.nan]})
     if previous_headline and not headline.empty:
