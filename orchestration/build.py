@@ -1,78 +1,136 @@
-"""Building the whole warehouse in-process: every delivered file through its ingest job, then dbt.
+"""Running one batch in-process: what `ht-warehouse build`, `ht-warehouse retract` and the tests call.
 
-Used by `ht-warehouse build` and the tests. Each file is one partition run of its kind's ingest job (land,
-validate, load); a refused file is quarantined and the build goes on with the others; dbt runs last.
+The daemon's sensor launches the same job with the same selection and config (sensors.py); here the run
+executes in this process, so a build needs no daemon.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
-from orchestration.ingest.kinds import SOURCE_KIND_LIST
-from orchestration.ingest.landing import LandingZone, ensure_landing_folders
-from orchestration.jobs import TRANSFORM_JOB_NAME, ingest_job_name
+from orchestration.ingest.discovery import FileVersion
+from orchestration.jobs import BATCH_JOB_NAME, BATCH_TAG, batch_selection
+from orchestration.runs import reap_dead_runs
+
+
+def batch_digest(versions: Iterable[FileVersion]) -> str:
+    """Names a batch by its contents: the same new files give the same digest (run tags, run keys)."""
+    digest = hashlib.sha256()
+    for version in sorted(versions, key=lambda v: v.key):
+        digest.update(":".join(version.key).encode())
+    return digest.hexdigest()[:16]
+
+
+def batch_run_config(files: Sequence[FileVersion], retract: Sequence[FileVersion] = ()) -> dict[str, Any]:
+    if not files and not retract:
+        return {}
+    return {
+        "ops": {
+            "ingest_batch": {
+                "config": {"files": [v.as_config() for v in files], "retract": [v.as_config() for v in retract]}
+            }
+        }
+    }
+
+
+def selected_keys(asset_graph: Any, kinds: Iterable[str], full: bool) -> list[dg.AssetKey]:
+    """The asset keys a batch run materializes, resolved against the code location's asset graph."""
+    return sorted(batch_selection(kinds, full).resolve(asset_graph))
 
 
 @dataclass
-class BuildReport:
-    ingest_results: list[tuple[str, dg.ExecuteInProcessResult]] = field(default_factory=list)
-    transform: dg.ExecuteInProcessResult | None = None
+class FileOutcome:
+    path: str
+    partition_key: str
+    sha256: str
+    accepted: bool
+    problem: str = ""
 
-    def refused(self) -> list[str]:
-        return [f"{path}: {check}" for path, result in self.ingest_results for check in failed_checks(result)]
 
-    def failed_ingests(self) -> list[str]:
-        return [
-            f"{path}: run {result.run_id}"
-            for path, result in self.ingest_results
-            if not result.success and not failed_checks(result)
-        ]
+@dataclass
+class BatchReport:
+    result: dg.ExecuteInProcessResult | None
+    files: list[FileOutcome] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
-        return bool(self.transform and self.transform.success) and not self.failed_ingests()
+        return self.result is None or self.result.success
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.accepted]
+
+    @property
+    def refused(self) -> list[FileOutcome]:
+        return [f for f in self.files if not f.accepted]
+
+    def failed_checks(self, severity: str = "ERROR") -> list[str]:
+        return failed_checks(self.result, severity) if self.result else []
 
 
 def failed_checks(result: dg.ExecuteInProcessResult, severity: str = "ERROR") -> list[str]:
-    return [
-        f"{e.asset_check_evaluation_data.asset_key.to_user_string()}: {e.asset_check_evaluation_data.check_name}"
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        and not e.asset_check_evaluation_data.passed
-        and e.asset_check_evaluation_data.severity.value == severity
-    ]
+    """`<asset>[<partition>]: <check>` for each failed check of the given severity in a run."""
+    found = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        data = event.asset_check_evaluation_data
+        if not data.passed and data.severity.value == severity:
+            partition = f"[{data.partition}]" if data.partition else ""
+            found.append(f"{data.asset_key.to_user_string()}{partition}: {data.check_name}")
+    return found
 
 
-def ingest_file(
+def _file_outcomes(result: dg.ExecuteInProcessResult) -> list[FileOutcome]:
+    """One outcome per landed file version, from its `landed/<kind>` materialization and its failed checks."""
+    outcomes: dict[tuple[str, str], FileOutcome] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[0] != "landed":
+            continue
+        metadata = materialization.metadata
+        outcome = FileOutcome(
+            path=str(metadata["path"].value),
+            partition_key=str(materialization.partition),
+            sha256=str(metadata["file_sha256"].value),
+            accepted=bool(metadata["passed_validation"].value),
+        )
+        outcomes[(materialization.asset_key.path[1], outcome.partition_key, outcome.sha256)] = outcome
+    by_partition = {(kind, key): o for (kind, key, _), o in outcomes.items()}
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        data = event.asset_check_evaluation_data
+        outcome = by_partition.get((data.asset_key.path[-1], str(data.partition)))
+        if outcome is None or data.passed or data.severity.value != "ERROR":
+            continue
+        outcome.accepted = False
+        outcome.problem = outcome.problem or f"{data.check_name}: {data.description}"
+    return list(outcomes.values())
+
+
+def run_batch(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
-    kind_name: str,
-    partition_key: str,
-    path: str,
+    files: Sequence[FileVersion],
+    full: bool = False,
+    retract: Sequence[FileVersion] = (),
     run_config: dict[str, Any] | None = None,
-) -> dg.ExecuteInProcessResult:
-    """Register the file's partition and run its kind's ingest job on it."""
-    kind = next(k for k in SOURCE_KIND_LIST if k.name == kind_name)
-    instance.add_dynamic_partitions(kind.partitions_name, [partition_key])
-    config = {**(run_config or {}), "ops": {f"landed__{kind.name}": {"config": {"path": path}}}}
-    return defs.resolve_job_def(ingest_job_name(kind)).execute_in_process(
-        instance=instance, partition_key=partition_key, raise_on_error=False, run_config=config
+) -> BatchReport:
+    """Process one batch (new files, retractions, a full or publish-only rebuild) as one in-process run."""
+    reap_dead_runs(instance)
+    kinds = {v.kind for v in files} | {v.kind for v in retract}
+    config = {**(run_config or {}), **batch_run_config(files, retract)}
+    result = defs.resolve_job_def(BATCH_JOB_NAME).execute_in_process(
+        instance=instance,
+        run_config=config,
+        asset_selection=selected_keys(defs.resolve_asset_graph(), kinds, full),
+        raise_on_error=False,
+        tags={BATCH_TAG: batch_digest([*files, *retract])},
     )
-
-
-def build_all(
-    defs: dg.Definitions, instance: dg.DagsterInstance, landing: LandingZone, run_config: dict[str, Any] | None = None
-) -> BuildReport:
-    ensure_landing_folders(landing)
-    report = BuildReport()
-    for kind in SOURCE_KIND_LIST:
-        for file in landing.list_files(kind.name):
-            result = ingest_file(defs, instance, kind.name, file.partition_key, str(file.path), run_config)
-            report.ingest_results.append((str(file.path), result))
-    report.transform = defs.resolve_job_def(TRANSFORM_JOB_NAME).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config or {}
-    )
-    return report
+    return BatchReport(result, _file_outcomes(result))

@@ -1,13 +1,15 @@
-"""`ht-warehouse`: build the warehouse from the shipped sources and say where it is."""
+"""`ht-warehouse`: build the warehouse from the shipped and landed sources, retract a file, say where things are."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from orchestration.settings import (
@@ -22,90 +24,123 @@ from orchestration.settings import (
 )
 
 if TYPE_CHECKING:
-    from dagster import ExecuteInProcessResult
+    from orchestration.build import BatchReport
+    from orchestration.ingest.discovery import FileVersion
 
 
-def _mart_row_counts(result: ExecuteInProcessResult) -> dict[str, int]:
-    """Rows per mart, from the row counts the dbt assets attach to their materializations."""
-    counts: dict[str, int] = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        key = materialization.asset_key.path
-        rows = materialization.metadata.get("dagster/row_count")
-        if key[0] == "marts" and rows is not None:
-            counts[key[-1]] = rows.value
-    return dict(sorted(counts.items()))
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _published(result: ExecuteInProcessResult) -> dict[str, str]:
-    """The snapshot this build published (empty if it published none), from the publish asset's metadata."""
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        if materialization.asset_key.path == ["published", "warehouse_snapshot"]:
-            return {name: str(value.value) for name, value in materialization.metadata.items()}
-    return {}
+def _print_published() -> None:
+    from orchestration.publish.snapshot import current_publication
+
+    publication = current_publication(publish_dir())
+    if publication is None:
+        print("Published:     nothing yet")
+        return
+    marts = {k.split(".", 1)[1]: v for k, v in publication["row_counts"].items() if k.startswith("marts.")}
+    print("Rows per mart (published snapshot):")
+    for name, rows in sorted(marts.items()):
+        print(f"  marts.{name:<28} {rows:>7,}")
+    current = publish_dir() / "current"
+    print(f"Published:     {current / 'warehouse.duckdb'}  (snapshot {publication['snapshot_id']})")
+    print(f"Parquet:       {current / 'parquet'}")
+
+
+def _print_files(report: BatchReport) -> None:
+    print(f"Files:         {len(report.loaded)} loaded, {len(report.refused)} refused")
+    if report.refused:
+        print(f"Refused files (copied to {quarantine_dir()} with a report.json; fix and drop again):")
+        for outcome in report.refused:
+            print(f"  ✗ {outcome.path}: {outcome.problem}")
+
+
+def _run(
+    files: list[FileVersion], full: bool, retract: list[FileVersion], log_name: str
+) -> tuple[BatchReport | None, Path]:
+    """One batch run in this process, dbt's raw output in a log file, compact progress on the terminal."""
+    import dagster as dg
+
+    from orchestration.build import run_batch
+    from orchestration.definitions import defs
+
+    log_dir = data_dir() / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"{log_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
+    # SIGTERM (timeout, kill) stops the build like Ctrl-C: the run fails, its candidate is discarded.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            with dg.DagsterInstance.get() as instance:
+                return run_batch(defs, instance, files, full, retract, run_config=loggers), log_file
+    except KeyboardInterrupt:
+        print("\nInterrupted: nothing was promoted; the live warehouse and the published snapshot are unchanged.")
+        return None, log_file
 
 
 def build(args: argparse.Namespace) -> int:
     if args.duckdb:
         os.environ[DUCKDB_PATH_ENV] = str(Path(args.duckdb).resolve())
     apply_environment()
-    print(f"Building the warehouse into {duckdb_path()}", flush=True)
     started = time.monotonic()
+    from orchestration.engine.plan import make_plan
+    from orchestration.ingest.landing import ensure_landing_folders
 
-    import dagster as dg
-
-    from orchestration.build import build_all, failed_checks
-    from orchestration.definitions import defs
-    from orchestration.ingest.landing import LandingZone
-
-    landing = LandingZone(path=str(landing_dir()), shipped_path=str(SOURCES_DIR))
-    log_dir = data_dir() / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    # The compact progress logger instead of Dagster's full debug log (the UI keeps the full log).
-    loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
-    # dagster-dbt echoes dbt's own output to stdout; keep it in a log file and show compact progress instead.
-    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        report = build_all(defs, dg.DagsterInstance.get(), landing, run_config=loggers)
-    transform = report.transform
-    failed = failed_checks(transform) if transform else []
+    ensure_landing_folders(landing_dir())
+    plan = make_plan([landing_dir(), SOURCES_DIR], duckdb_path(), publish_dir(), full=args.full)
+    print(f"Warehouse:     {duckdb_path()}", flush=True)
+    for skipped in plan.discovery.skipped:
+        print(f"  ⚠ skipped {skipped}")
+    if plan.nothing_to_do:
+        print(f"Nothing new:   {plan.discovery.processed} file versions processed before; warehouse and snapshot current")
+        _print_published()
+        print(f"Took {time.monotonic() - started:.1f}s.")
+        return 0
+    print(f"Building:      {'; '.join(plan.reasons)}", flush=True)
+    report, log_file = _run(plan.pending, plan.full, [], "build")
+    if report is None:
+        return 130
     print()
-    if transform and transform.success:
-        print("Rows per mart:")
-        for name, rows in _mart_row_counts(transform).items():
-            print(f"  marts.{name:<28} {rows:>7,}")
-    refused = report.refused()
-    print(f"Files loaded:  {len(report.ingest_results) - len(refused)} of {len(report.ingest_results)}")
-    if refused:
-        print(f"Refused files: {len(refused)} (copied to {quarantine_dir()} with a report; fix and drop again)")
-        for line in refused:
-            print(f"  ✗ {line}")
-    print(f"Failed checks: {len(failed)}")
-    for check in failed:
-        print(f"  ✗ {check}")
-    print(f"DuckDB file:   {duckdb_path()}  (the build's own file: BI tools use the published snapshot)")
-    published = _published(transform) if transform else {}
-    if published:
-        print(f"Published:     {published['snapshot_path']}  (snapshot {published['snapshot_id']})")
-        print(f"Parquet:       {published['parquet_dir']}")
-    else:
-        print(f"Published:     nothing new; {publish_dir() / 'current'} still serves the previous snapshot")
+    _print_files(report)
+    _print_published()
     print(f"Data dir:      {data_dir()}  (set HT_DATA_DIR to move it)")
     print(f"dbt output:    {log_file}")
     print(f"Took {time.monotonic() - started:.1f}s; browse the runs with `make dev`.")
     if not report.success:
-        for line in report.failed_ingests():
-            print(f"  ✗ ingest failed: {line}", file=sys.stderr)
         print("The build FAILED: see the step failure above, or open the run in `make dev`.", file=sys.stderr)
         return 1
-    return 1 if failed or refused else 0
+    return 1 if report.refused else 0
+
+
+def retract(args: argparse.Namespace) -> int:
+    apply_environment()
+    from orchestration.engine.ledger import find_accepted
+
+    found = find_accepted(duckdb_path(), args.target)
+    if len(found) != 1:
+        what = "no accepted file version" if not found else f"{len(found)} accepted versions"
+        print(f"{what} matches {args.target!r}; give a landed file's path or a sha256 (8+ hex digits)", file=sys.stderr)
+        for version in found:
+            print(f"  {version.sha256}  {version.path}", file=sys.stderr)
+        return 2
+    version = found[0]
+    print(f"Retracting {version.path} ({version.sha256[:12]}): rebuilding without it, then publishing", flush=True)
+    report, _ = _run([], False, [version], "retract")
+    if report is None or not report.success:
+        print("The retraction FAILED: the live warehouse is unchanged.", file=sys.stderr)
+        return 1
+    print(f"Retracted; the file is kept in {quarantine_dir() / version.kind / version.partition_key}")
+    _print_published()
+    return 0
 
 
 def paths(_: argparse.Namespace) -> int:
     apply_environment()
     print(f"data dir:     {data_dir()}")
     print(f"duckdb file:  {duckdb_path()}")
+    print(f"landing:      {landing_dir()}")
     print(f"published:    {publish_dir() / 'current' / 'warehouse.duckdb'}")
     print(f"DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
     return 0
@@ -123,11 +158,17 @@ def dev(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ht-warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    build_parser = commands.add_parser("build", help="load every shipped source and build all dbt models and tests")
+    build_parser = commands.add_parser(
+        "build", help="load every new shipped or landed file, rebuild what changed with its tests, publish"
+    )
     build_parser.add_argument("--duckdb", help=f"DuckDB file to build (default: ${DUCKDB_PATH_ENV} or data/)")
+    build_parser.add_argument("--full", action="store_true", help="rebuild every dbt model, not only what changed")
     build_parser.set_defaults(func=build)
+    retract_parser = commands.add_parser("retract", help="take an accepted file version out, rebuild and publish")
+    retract_parser.add_argument("target", help="the file's path (its latest accepted version) or its sha256")
+    retract_parser.set_defaults(func=retract)
     commands.add_parser("paths", help="print where the warehouse writes").set_defaults(func=paths)
-    dev_parser = commands.add_parser("dev", help="start the Dagster UI (dagster dev) on this code location")
+    dev_parser = commands.add_parser("dev", help="start the Dagster UI and daemon (dg dev) on this code location")
     dev_parser.add_argument("--host", default="127.0.0.1")
     dev_parser.add_argument("--port", type=int, default=3000)
     dev_parser.set_defaults(func=dev)

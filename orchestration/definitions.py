@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.ingest.assets import LANDED_ASSETS, LOAD_LOG, RAW_ASSETS
-from orchestration.jobs import INGEST_JOBS, transform_warehouse
+from orchestration.ingest.assets import LANDED_CHECKS, LANDED_SPECS, ingest_batch
+from orchestration.jobs import process_batch
 from orchestration.progress import progress_logger
 from orchestration.publish.assets import PUBLISH_ASSETS
 from orchestration.resources import build_resources
 from orchestration.schedules import nightly_refresh
-from orchestration.sensors import LANDING_SENSORS, automation_sensor
+from orchestration.sensors import landing_sensor
 from orchestration.transform.assets import warehouse_dbt_models
 
 defs = dg.Definitions(
-    assets=[*LANDED_ASSETS, *RAW_ASSETS, LOAD_LOG, warehouse_dbt_models, *PUBLISH_ASSETS],
-    jobs=[*INGEST_JOBS.values(), transform_warehouse],
-    sensors=[*LANDING_SENSORS, automation_sensor],
+    assets=[*LANDED_SPECS, ingest_batch, warehouse_dbt_models, *PUBLISH_ASSETS],
+    asset_checks=LANDED_CHECKS,
+    jobs=[process_batch],
+    sensors=[landing_sensor],
     schedules=[nightly_refresh],
     resources=build_resources(),
     loggers={"console": progress_logger},
-    # One process runs a run's steps in order: the DuckDB file never sees two writers from one run.
+    # One process runs a run's steps in order, sharing the run's writer lock and candidate between steps.
     executor=dg.in_process_executor,
 )

@@ -1,79 +1,63 @@
-"""Sensors: a new or changed file in the landing zone launches one ingest run, and nothing else does.
+"""The landing sensor: every new or changed file in the landing zone, across kinds, goes into one batch run.
 
-The run key is `<kind>:<file name>:<sha256>`: Dagster never launches two runs with one key for a sensor,
-so re-delivered identical bytes launch nothing, even after a cursor reset. The cursor is only a listing
-watermark (the newest modification time seen), so a tick reads and hashes only files that changed.
+Each tick first marks batch runs whose process died as failed (runs.py), then waits while a batch run is in
+flight: files that arrive meanwhile make the next batch. What is new comes from the ledger (engine/ledger.py),
+not from run keys or a watermark, so a file whose run was killed is simply still new and is taken again.
+The run key (`batch:<digest of the files>:<attempt>`) only stops one tick from launching the same batch twice;
+a batch that failed `MAX_ATTEMPTS` times (a bug, not a crash) waits for a fix instead of looping.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.ingest.kinds import SOURCE_KIND_LIST, SourceKind
-from orchestration.ingest.landing import LandingZone, unsafe_name_problem
-from orchestration.ingest.partitions import PARTITIONS
-from orchestration.ingest.staging import StagedVersion
-from orchestration.jobs import INGEST_JOBS
-from orchestration.publish.assets import PUBLISH_GROUP
-from orchestration.transform.translator import MODEL_GROUPS
+from orchestration.build import batch_digest, batch_run_config, selected_keys
+from orchestration.engine.plan import make_plan
+from orchestration.ingest.landing import LandingZone
+from orchestration.jobs import BATCH_TAG, process_batch
+from orchestration.runs import batch_runs_in_flight, reap_dead_runs
+from orchestration.settings import duckdb_path, publish_dir
 
-# A tick hashes at most this many changed files; the rest wait for the next tick (the watermark says where).
-MAX_FILES_PER_TICK = 500
-
-
-def run_key(kind: str, partition_key: str, sha256: str) -> str:
-    return f"{kind}:{partition_key}:{sha256}"
+# One batch takes at most this many files; the rest make the next one.
+MAX_FILES_PER_BATCH = 500
+# Launches of one batch (the same new files) before the sensor stops retrying it and says so.
+MAX_ATTEMPTS = 3
 
 
-def build_landing_sensor(kind: SourceKind) -> dg.SensorDefinition:
-    @dg.sensor(
-        name=f"{kind.name}_landing_sensor",
-        job=INGEST_JOBS[kind.name],
-        minimum_interval_seconds=5,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description=f"Launches one ingest run per new or changed file in the landing folder {kind.name}/.",
-    )
-    def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult:
-        watermark = float(context.cursor or 0)
-        # ">=": files written in the same clock tick as the watermark are looked at again; run keys dedupe.
-        changed = sorted(
-            (f for f in landing.list_files(kind.name, include_shipped=False) if f.mtime >= watermark),
-            key=lambda f: (f.mtime, f.path.name),
-        )[:MAX_FILES_PER_TICK]
-        requests: list[dg.RunRequest] = []
-        for file in changed:
-            if problem := unsafe_name_problem(file.path.name):
-                # A name that cannot be a partition key: the file stays where it is, the tick log says why.
-                context.log.warning(f"Skipped {file.path}: {problem}; rename it to <key>.<extension>")
-                continue
-            sha = file.sha256()
-            if StagedVersion(kind.name, file.partition_key, sha).status():
-                continue  # these exact bytes were processed before (loaded, or refused and quarantined)
-            requests.append(
-                dg.RunRequest(
-                    run_key=run_key(kind.name, file.partition_key, sha),
-                    partition_key=file.partition_key,
-                    run_config={"ops": {f"landed__{kind.name}": {"config": {"path": str(file.path)}}}},
-                    tags={"ht/source_kind": kind.name, "ht/file_sha256": sha, "ht/path": str(file.path)},
-                )
-            )
-        keys = sorted({r.partition_key for r in requests if r.partition_key})
-        return dg.SensorResult(
-            run_requests=requests,
-            dynamic_partitions_requests=[PARTITIONS[kind.name].build_add_request(keys)] if keys else [],
-            cursor=str(max([watermark, *(f.mtime for f in changed)])),
-        )
-
-    return landing_sensor
-
-
-LANDING_SENSORS = [build_landing_sensor(kind) for kind in SOURCE_KIND_LIST]
-
-# Declarative automation: evaluates the dbt models' automation conditions (transform/translator.py).
-automation_sensor = dg.AutomationConditionSensorDefinition(
-    "warehouse_automation",
-    target=dg.AssetSelection.groups(*MODEL_GROUPS, PUBLISH_GROUP),
+@dg.sensor(
+    name="landing_sensor",
+    job=process_batch,
+    minimum_interval_seconds=1,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=5,
-    description="Rebuilds the dbt models affected by a successful ingest, then publishes the snapshot.",
+    description="Takes every new or changed file in the landing folders as one batch run (land, validate, load, "
+    "test, promote, publish); relaunches the files of runs that died.",
 )
+def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult | dg.SkipReason:
+    for run_id in reap_dead_runs(context.instance):
+        context.log.warning(f"Run {run_id} died without finishing; its files are taken again")
+    in_flight = batch_runs_in_flight(context.instance)
+    if in_flight:
+        return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
+    plan = make_plan(landing.roots(include_shipped=False), duckdb_path(), publish_dir(), limit=MAX_FILES_PER_BATCH)
+    for skipped in plan.discovery.skipped:
+        context.log.warning(f"Skipped {skipped}")
+    if plan.nothing_to_do:
+        return dg.SkipReason(f"Nothing new ({plan.discovery.processed} file versions processed before)")
+    digest = batch_digest(plan.pending) if plan.pending else f"publish-{plan.full}"
+    attempts = len(context.instance.get_run_ids(filters=dg.RunsFilter(tags={BATCH_TAG: digest})))
+    if attempts >= MAX_ATTEMPTS:
+        return dg.SkipReason(
+            f"Batch {digest} ({len(plan.pending)} files) failed {attempts} times; open its runs (tag {BATCH_TAG}="
+            f"{digest}) for the error. Changing or removing a file makes a new batch."
+        )
+    asset_graph = context.repository_def.asset_graph
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"batch:{digest}:{attempts}",
+                run_config=batch_run_config(plan.pending),
+                asset_selection=selected_keys(asset_graph, plan.kinds, plan.full),
+                tags={BATCH_TAG: digest, "ht/files": str(len(plan.pending)), "ht/reasons": "; ".join(plan.reasons)},
+            )
+        ]
+    )

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -102,5 +101,8 @@ def apply_environment() -> None:
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
     instance_config = dagster_home / "dagster.yaml"
-    if not instance_config.exists():
-        shutil.copyfile(INSTANCE_TEMPLATE, instance_config)
+    template = INSTANCE_TEMPLATE.read_bytes()
+    if not instance_config.exists() or instance_config.read_bytes() != template:
+        partial = instance_config.with_name(f"dagster.yaml.{os.getpid()}")
+        partial.write_bytes(template)
+        partial.replace(instance_config)

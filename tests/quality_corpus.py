@@ -55,6 +55,11 @@ def _duplicate_first_figure(content: str) -> str:
     return f"{head}figures:\n{first}\n{figures}"
 
 
+def _swap_last_rows(data: bytes) -> bytes:
+    lines = data.rstrip(b"\n").split(b"\n")
+    return b"\n".join([*lines[:-2], lines[-1], lines[-2]]) + b"\n"
+
+
 def _large(data: bytes) -> bytes:
     padding = "# " + "x" * 1000 + "\n"
     return data + (padding * 6000).encode()
@@ -199,7 +204,8 @@ CASES = [
         "one_row_per_state_and_year",
         "line",
     ),
-    Case("missing_provenance", STATES, lambda d: d, PARSE, "no provenance record", with_provenance=False),
+    # New bytes (the last two rows swapped): the same bytes again would be a version already loaded, not new.
+    Case("missing_provenance", STATES, _swap_last_rows, PARSE, "no provenance record", with_provenance=False),
     Case(
         "substantive_over_total",
         FISCAL,

@@ -15,8 +15,10 @@ from orchestration.settings import DBT_PROJECT_DIR
 from tests.conftest import BuiltWarehouse
 
 
-def _dbt_test(database: Path, select: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HT_DUCKDB_PATH": str(database), "DBT_TARGET_PATH": str(database.parent / "target")}
+def _dbt_test(candidate: Path, select: str) -> subprocess.CompletedProcess[str]:
+    """dbt writes `<HT_DUCKDB_PATH>.candidate` (profiles.yml): the pipeline's candidate, here the corrupted copy."""
+    live = candidate.with_name(candidate.name.removesuffix(".candidate"))
+    env = {**os.environ, "HT_DUCKDB_PATH": str(live), "DBT_TARGET_PATH": str(candidate.parent / "target")}
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
         [
@@ -38,7 +40,7 @@ def _dbt_test(database: Path, select: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def warehouse_copy(built_warehouse: BuiltWarehouse, tmp_path: Path) -> Path:
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "copy.duckdb.candidate"
     shutil.copyfile(built_warehouse.database, copy)
     return copy
 

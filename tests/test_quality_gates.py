@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.build import failed_checks
 from orchestration.settings import quarantine_dir
 from tests.conftest import BuiltWarehouse
 from tests.quality_corpus import CASES, Case
@@ -46,72 +45,79 @@ def _contents(wh: BuiltWarehouse, schema: str, tables: list[str]) -> dict[str, t
 class Landed:
     refused_by: list[str]
     check_descriptions: dict[str, str]
-    load_ran: bool
-    raw_unchanged: bool
+    accepted: bool
     quarantine: Path | None
     corrected_refused_by: list[str]
-    corrected_load_ran: bool
 
 
-def _check_descriptions(result) -> dict[str, str]:
-    return {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.description or ""
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
-    }
-
-
-def _load_ran(result) -> bool:
-    return any(
-        e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path[0] == "raw" for e in result.all_events
-    )
-
-
-def _land(wh: BuiltWarehouse, folder: Path, case: Case, data: bytes, corrected: bool = False):
-    from orchestration.build import ingest_file
-    from orchestration.definitions import defs
-
+def _write(folder: Path, case: Case, data: bytes, corrected: bool = False) -> Path:
     target = folder / case.kind / case.name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     provenance = case.original.with_name(case.original.name.split(".")[0] + ".provenance.yaml")
     if case.kind != "report_releases" and (case.with_provenance or corrected):
         shutil.copyfile(provenance, target.with_name(target.name.split(".")[0] + ".provenance.yaml"))
-    return ingest_file(defs, wh.instance, case.kind, case.name.split(".")[0], str(target))
+    return target
+
+
+def _failed_checks_per_file(result) -> dict[tuple[str, str], dict[str, str]]:
+    """{(partition, sha256): {failed error-level check: description}}: a file's checks follow its landing event."""
+    per_file: dict[tuple[str, str], dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key.path[0] == "landed":
+            materialization = event.event_specific_data.materialization
+            current = per_file.setdefault(
+                (materialization.partition, materialization.metadata["file_sha256"].value), {}
+            )
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.asset_check_evaluation_data
+            if data.partition and not data.passed and data.severity.value == "ERROR":
+                current[data.check_name] = data.description or ""
+    return per_file
 
 
 @pytest.fixture(scope="module")
 def corpus(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory):
-    """Land every malformed case, then its corrected (original) version; record raw and marts around it."""
+    """Every malformed case landed in one batch run; then each corrected (original) version landed on its own."""
+    from orchestration.build import run_batch
     from orchestration.definitions import defs
-    from orchestration.jobs import TRANSFORM_JOB_NAME
+    from orchestration.ingest.discovery import FileVersion
+    from orchestration.ingest.files import sha256_of
+    from orchestration.ingest.land import land
 
     marts_before = _contents(built_warehouse, "marts", MART_TABLES)
+    raw_before = _contents(built_warehouse, "raw", RAW_TABLES)
+    versions = {}
+    for case in CASES:
+        target = _write(tmp_path_factory.mktemp(case.id), case, case.mutate(case.original.read_bytes()))
+        versions[case.id] = FileVersion(case.kind, case.name.split(".")[0], str(target), sha256_of(target))
+    report = run_batch(defs, built_warehouse.instance, list(versions.values()))
+    assert report.success
+    checks = _failed_checks_per_file(report.result)
+    accepted = {(f.partition_key, f.sha256) for f in report.loaded}
     outcomes: dict[str, Landed] = {}
     for case in CASES:
-        folder = tmp_path_factory.mktemp(case.id)
-        raw_before = _contents(built_warehouse, "raw", RAW_TABLES)
-        bad = _land(built_warehouse, folder, case, case.mutate(case.original.read_bytes()))
-        raw_after = _contents(built_warehouse, "raw", RAW_TABLES)
-        quarantined = sorted(
-            (quarantine_dir() / case.kind).glob(f"{case.name.split('.')[0]}/*/report.json"),
-            key=lambda p: p.stat().st_mtime,
+        version = versions[case.id]
+        folder = quarantine_dir() / case.kind / version.partition_key / version.sha256
+        corrected = land(
+            FileVersion(
+                case.kind,
+                version.partition_key,
+                str(_write(tmp_path_factory.mktemp(case.id), case, case.original.read_bytes(), corrected=True)),
+                "",
+            )
         )
-        good = _land(built_warehouse, folder, case, case.original.read_bytes(), corrected=True)
+        failed = checks.get((version.partition_key, version.sha256), {})
         outcomes[case.id] = Landed(
-            refused_by=[c.split(": ")[-1] for c in failed_checks(bad)],
-            check_descriptions=_check_descriptions(bad),
-            load_ran=_load_ran(bad),
-            raw_unchanged=raw_before == raw_after,
-            quarantine=quarantined[-1].parent if quarantined else None,
-            corrected_refused_by=[c.split(": ")[-1] for c in failed_checks(good)],
-            corrected_load_ran=_load_ran(good),
+            refused_by=list(failed),
+            check_descriptions=failed,
+            accepted=(version.partition_key, version.sha256) in accepted,
+            quarantine=folder if (folder / "report.json").exists() else None,
+            corrected_refused_by=(["file_parses"] if corrected.parse_error else []) + corrected.failed_expectations,
         )
-    transform = defs.resolve_job_def(TRANSFORM_JOB_NAME).execute_in_process(
-        instance=built_warehouse.instance, raise_on_error=False
-    )
-    assert transform.success
-    return outcomes, marts_before, _contents(built_warehouse, "marts", MART_TABLES)
+    raw_after = _contents(built_warehouse, "raw", RAW_TABLES)
+    return outcomes, marts_before, _contents(built_warehouse, "marts", MART_TABLES), raw_before == raw_after, report
 
 
 def test_corpus_has_at_least_25_distinct_malformed_inputs() -> None:
@@ -126,8 +132,7 @@ def test_malformed_file_is_refused_quarantined_and_changes_nothing(corpus, case:
     outcome = corpus[0][case.id]
     assert case.check in outcome.refused_by, outcome.check_descriptions
     assert case.message in outcome.check_descriptions[case.check]
-    assert not outcome.load_ran
-    assert outcome.raw_unchanged
+    assert not outcome.accepted
     assert outcome.quarantine is not None
     assert (outcome.quarantine / case.name).exists()
     report = json.loads((outcome.quarantine / "report.json").read_text())
@@ -142,23 +147,31 @@ def test_corrected_file_goes_through(corpus, case: Case) -> None:
         assert PARSE_CHECK in outcome.corrected_refused_by
         return
     assert outcome.corrected_refused_by == []
-    assert outcome.corrected_load_ran
 
 
-def test_marts_are_exactly_as_before_after_every_refused_file(corpus) -> None:
-    _, before, after = corpus
+def test_marts_and_raw_tables_are_exactly_as_before_after_every_refused_file(corpus) -> None:
+    _, before, after, raw_unchanged, report = corpus
     assert after == before
+    assert raw_unchanged
+    # One run for the whole batch; nothing accepted, so nothing was built or published.
+    assert len(report.refused) == len(CASES) and report.loaded == []
+    steps = {e.step_key for e in report.result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"warehouse_dbt_models", "published__warehouse_snapshot"} <= steps
 
 
 def test_warning_level_failure_is_shown_but_does_not_block(built_warehouse: BuiltWarehouse) -> None:
     """The 2016 report's headline (225 victims served) is 55% above 2015's 145 with no note: a warning."""
-    release = next(
-        result for path, result in built_warehouse.report.ingest_results if path.endswith("ochttf-2016.yaml")
+    import dagster as dg
+
+    history = built_warehouse.instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey(["landed", "report_releases"]), "headline_change_explained"), limit=10_000
     )
-    warnings = failed_checks(release, severity="WARN")
-    assert warnings == ["landed/report_releases: headline_change_explained"]
-    assert failed_checks(release) == []
-    assert _load_ran(release)
+    evaluation = next(r for r in history if r.partition == "ochttf-2016").event.asset_check_evaluation
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "55.17" in evaluation.description
+    # A warning does not block: the release is in the marts.
+    assert built_warehouse.query("select count(*) from marts.dim_source where source_id = 'ochttf-2016'") == [(1,)]
 
 
 PARSE_CHECK = "file_parses"

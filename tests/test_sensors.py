@@ -1,9 +1,14 @@
-"""The landing sensors on a real instance: one run per new or changed file, none for bytes seen before."""
+"""The landing sensor on a real instance: new or changed files make one batch run, bytes seen before make none,
+and the files of a run that died are taken again."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -12,89 +17,130 @@ import pytest
 from tests.conftest import BuiltWarehouse
 
 NEW_RELEASE = Path(__file__).parent / "data/releases/ochttf-2025.yaml"
+SHIPPED_2019 = Path(__file__).parent.parent / "sources/report_releases/ochttf/ochttf-2019.yaml"
 
 
-def _sensor():
+def _evaluate(instance: dg.DagsterInstance) -> dg.SensorResult | dg.SkipReason:
     from orchestration.definitions import defs
 
-    return defs.resolve_sensor_def("report_releases_landing_sensor")
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    with dg.build_sensor_context(instance=instance, resources=defs.resources, definitions=defs) as context:
+        return sensor(context)
 
 
-def _evaluate(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
+def _settled(path: Path) -> Path:
+    """A file written a while ago (the sensor leaves files younger than a second for the next tick)."""
+    past = time.time() - 10
+    os.utime(path, (past, past))
+    return path
+
+
+def _run(wh: BuiltWarehouse, request: dg.RunRequest):
+    from orchestration.build import run_batch
     from orchestration.definitions import defs
+    from orchestration.ingest.discovery import FileVersion
 
-    with dg.build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources) as context:
-        return _sensor()(context)
+    files = [FileVersion(**f) for f in request.run_config["ops"]["ingest_batch"]["config"]["files"]]
+    return run_batch(defs, wh.instance, files)
 
 
-def _process(wh: BuiltWarehouse, request: dg.RunRequest):
-    from orchestration.build import ingest_file
-
-    path = request.tags["ht/path"]
-    from orchestration.definitions import defs
-
-    return ingest_file(defs, wh.instance, "report_releases", request.partition_key, path)
+def _add_run(instance: dg.DagsterInstance, status: dg.DagsterRunStatus, tags: dict[str, str]) -> dg.DagsterRun:
+    run = dg.DagsterRun(job_name="process_batch", run_id=str(uuid.uuid4()), status=status, tags=tags)
+    return instance.add_run(run)
 
 
 @pytest.fixture
-def landing_folder(built_warehouse: BuiltWarehouse) -> Path:
-    folder = Path(os.environ["HT_LANDING_DIR"]) / "report_releases"
+def landing_folder(private_warehouse: BuiltWarehouse) -> Path:
+    folder = private_warehouse.data_dir / "landing" / "report_releases"
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
     for path in folder.glob("*"):
         path.unlink()
 
 
-def test_new_changed_and_redelivered_release_files(built_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
-    landed = landing_folder / NEW_RELEASE.name
-    shutil.copyfile(NEW_RELEASE, landed)
-
-    # A new file: one run request, the content hash in its run key, and a partition for the release.
-    first = _evaluate(built_warehouse.instance, None)
+def test_new_files_make_one_batch_and_bytes_seen_before_make_none(
+    private_warehouse: BuiltWarehouse, landing_folder: Path
+) -> None:
     from orchestration.ingest.files import sha256_of
 
-    sha = sha256_of(landed)
-    assert [r.run_key for r in first.run_requests] == [f"report_releases:ochttf-2025:{sha}"]
-    assert first.run_requests[0].partition_key == "ochttf-2025"
-    assert first.dynamic_partitions_requests[0].partition_keys == ["ochttf-2025"]
-    assert _process(built_warehouse, first.run_requests[0]).success
+    new = landing_folder / NEW_RELEASE.name
+    shutil.copyfile(NEW_RELEASE, new)
+    reissued = landing_folder / SHIPPED_2019.name
+    reissued.write_text(SHIPPED_2019.read_text() + "# Re-issued: provenance comment added by the test suite.\n")
+    _settled(new), _settled(reissued)
 
-    # The same bytes delivered again (a new modification time): nothing, with the cursor or without it.
-    shutil.copyfile(NEW_RELEASE, landed)
-    assert _evaluate(built_warehouse.instance, first.cursor).run_requests == []
-    assert _evaluate(built_warehouse.instance, None).run_requests == []
+    # Two new file versions: one run request for both, with only what is downstream of report releases.
+    first = _evaluate(private_warehouse.instance)
+    assert isinstance(first, dg.SensorResult) and len(first.run_requests) == 1
+    request = first.run_requests[0]
+    files = request.run_config["ops"]["ingest_batch"]["config"]["files"]
+    assert {(f["partition_key"], f["sha256"]) for f in files} == {
+        ("ochttf-2025", sha256_of(new)),
+        ("ochttf-2019", sha256_of(reissued)),
+    }
+    selected = {key.to_user_string() for key in request.asset_selection}
+    assert {"raw/report_releases", "marts/fct_victims", "published/warehouse_snapshot"} <= selected
+    assert "raw/hotline_state_calls_cases" not in selected and "reference/jurisdictions" not in selected
+    assert _run(private_warehouse, request).success
 
-    # Changed bytes: one run, and a second version of the release in raw.
-    landed.write_text(NEW_RELEASE.read_text() + "# Re-issued: provenance comment added by the test suite.\n")
-    changed = _evaluate(built_warehouse.instance, first.cursor)
-    assert len(changed.run_requests) == 1
-    assert changed.run_requests[0].run_key == f"report_releases:ochttf-2025:{sha256_of(landed)}"
-    assert _process(built_warehouse, changed.run_requests[0]).success
-    versions = built_warehouse.query(
-        "select count(distinct file_sha256) from raw.report_releases where release_id = 'ochttf-2025'"
-    )
-    assert versions == [(2,)]
+    # Processed: nothing new, with the same bytes delivered again too (a new modification time).
+    assert isinstance(_evaluate(private_warehouse.instance), dg.SkipReason)
+    shutil.copyfile(NEW_RELEASE, new)
+    _settled(new)
+    assert isinstance(_evaluate(private_warehouse.instance), dg.SkipReason)
 
-    # After the dbt rebuild the facts show the latest version; both stay queryable in fct_report_figures.
-    from orchestration.definitions import defs
-    from orchestration.jobs import TRANSFORM_JOB_NAME
-
-    transform = defs.resolve_job_def(TRANSFORM_JOB_NAME).execute_in_process(instance=built_warehouse.instance)
-    assert transform.success
-    assert built_warehouse.query(
+    # Changed bytes: a new version, published as the latest one; both stay queryable in fct_report_figures.
+    new.write_text(NEW_RELEASE.read_text() + "# Re-issued: provenance comment added by the test suite.\n")
+    _settled(new)
+    changed = _evaluate(private_warehouse.instance)
+    assert isinstance(changed, dg.SensorResult)
+    assert [f["sha256"] for f in changed.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]] == [
+        sha256_of(new)
+    ]
+    assert _run(private_warehouse, changed.run_requests[0]).success
+    assert private_warehouse.query_snapshot(
         "select victim_count, source_version, file_sha256 from marts.fct_victims "
         "where source_id = 'ochttf-2025' and unit = 'count' and breakdown_dimension = 'total'"
-    ) == [(411, 2, sha256_of(landed))]
-    assert built_warehouse.query(
+    ) == [(411, 2, sha256_of(new))]
+    assert private_warehouse.query_snapshot(
         "select source_version, is_latest_version, superseded_at is null, count(*) from marts.fct_report_figures "
         "where source_id = 'ochttf-2025' group by all order by 1"
     ) == [(1, False, False, 5), (2, True, True, 5)]
 
 
-def test_watermark_skips_files_older_than_the_cursor(built_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
-    landed = landing_folder / NEW_RELEASE.name
-    landed.write_text(NEW_RELEASE.read_text() + "# Bytes never processed: for the watermark test only.\n")
-    # Without a cursor the new bytes are found; with a watermark past the file's mtime the tick skips it.
-    assert len(_evaluate(built_warehouse.instance, None).run_requests) == 1
-    past_the_file = str(landed.stat().st_mtime + 1)
-    assert _evaluate(built_warehouse.instance, past_the_file).run_requests == []
+def test_run_whose_process_died_is_marked_failed_and_its_files_taken_again(
+    private_warehouse: BuiltWarehouse, landing_folder: Path
+) -> None:
+    landed = landing_folder / "ochttf-2025.yaml"
+    landed.write_text(NEW_RELEASE.read_text() + "# Bytes of a run that was killed (test suite).\n")
+    _settled(landed)
+    host = socket.gethostname()
+    alive = _add_run(
+        private_warehouse.instance, dg.DagsterRunStatus.STARTED, {"ht/pid": str(os.getpid()), "ht/host": host}
+    )
+    # A live batch run: new files wait for the next batch.
+    assert "in flight" in str(_evaluate(private_warehouse.instance).skip_message)
+    private_warehouse.instance.report_run_failed(alive)
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = _add_run(private_warehouse.instance, dg.DagsterRunStatus.STARTED, {"ht/pid": str(gone.pid), "ht/host": host})
+    result = _evaluate(private_warehouse.instance)
+    assert private_warehouse.instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert isinstance(result, dg.SensorResult)
+    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
+    assert [f["path"] for f in files] == [str(landed)]
+
+
+def test_batch_that_failed_three_times_waits_for_a_fix(private_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
+    landed = landing_folder / "ochttf-2025.yaml"
+    landed.write_text(NEW_RELEASE.read_text() + "# Bytes whose runs keep failing (test suite).\n")
+    _settled(landed)
+    first = _evaluate(private_warehouse.instance)
+    digest = first.run_requests[0].tags["ht/batch"]
+    assert first.run_requests[0].run_key == f"batch:{digest}:0"
+    for _ in range(3):
+        _add_run(private_warehouse.instance, dg.DagsterRunStatus.FAILURE, {"ht/batch": digest})
+    skipped = _evaluate(private_warehouse.instance)
+    assert isinstance(skipped, dg.SkipReason)
+    assert f"failed 3 times; open its runs (tag ht/batch={digest})" in skipped.skip_message

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.ingest.discovery import PROVENANCE_SUFFIX
 from orchestration.ingest.errors import SourceFileError
 from orchestration.ingest.files import check_size, load_yaml_mapping, sha256_of
 from orchestration.ingest.values import parse_date, parse_value
@@ -182,7 +183,6 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
     }
 
 
-PROVENANCE_SUFFIX = ".provenance.yaml"
 # A release transcribed by hand is YAML; anything else is a publisher's data file with a provenance record.
 TRANSCRIBED_SUFFIXES = (".yaml", ".yml")
 # Data-file layouts a release may come in, by file suffix, and the parser of each.

@@ -9,14 +9,13 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest.assets import LANDED_ASSETS
+from orchestration.engine.warehouse import read_state
+from orchestration.ingest.assets import LANDED_CHECKS
 from orchestration.locks import explained_lock_errors
 from orchestration.publish.charts import draw_charts
 from orchestration.publish.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot
-from orchestration.resources import DUCKDB_WRITER_POOL
 from orchestration.settings import publish_dir, snapshots_kept
 from orchestration.transform.assets import warehouse_dbt_models
-from orchestration.transform.translator import rebuild_after_upstream_update
 
 PUBLISH_GROUP = "publish"
 OWNERS = ["team:data-engineering"]
@@ -26,6 +25,8 @@ CHARTS_KEY = dg.AssetKey(["published", "charts"])
 PUBLISHED_GROUPS = ("marts", "audit", "bi")
 # Landing checks run per file; keep each file's latest result, up to this many executions per check.
 CHECK_HISTORY_LIMIT = 10_000
+# How far back to look for a check's last evaluated result behind runs that skipped it.
+CHECK_HISTORY_SEARCH = 50
 
 
 def _published_model_keys() -> list[dg.AssetKey]:
@@ -50,30 +51,32 @@ def _check_row(record: Any) -> dict[str, Any]:
     }
 
 
+def latest_evaluations(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]) -> list[Any]:
+    """The latest execution of each check that was evaluated: a run whose dbt step was skipped (its batch
+    accepted no file) leaves the checks it planned without a result, and the result before it still stands."""
+    storage = instance.event_log_storage
+    records = []
+    for key, record in storage.get_latest_asset_check_execution_by_key(keys).items():
+        if record.event is None or record.event.asset_check_evaluation is None:
+            history = storage.get_asset_check_execution_history(key, limit=CHECK_HISTORY_SEARCH)
+            record = next((r for r in history if r.event and r.event.asset_check_evaluation), None)
+        if record is not None:
+            records.append(record)
+    return records
+
+
 def _latest_check_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
     """The latest result of every dbt test, and of every landing check per file."""
     storage = instance.event_log_storage
-    rows = [
-        _check_row(r) for r in storage.get_latest_asset_check_execution_by_key(warehouse_dbt_models.check_keys).values()
-    ]
-    for landed in LANDED_ASSETS:
-        for check_key in landed.check_keys:
+    rows = [_check_row(r) for r in latest_evaluations(instance, list(warehouse_dbt_models.check_keys))]
+    for checks in LANDED_CHECKS:
+        for check_key in checks.check_keys:
             seen: set[str | None] = set()
             for record in storage.get_asset_check_execution_history(check_key, limit=CHECK_HISTORY_LIMIT):
                 if record.partition not in seen:
                     seen.add(record.partition)
                     rows.append(_check_row(record))
     return rows
-
-
-def _blocking_failures(check_rows: Iterable[dict[str, Any]]) -> list[str]:
-    """dbt tests of error severity whose latest result failed: the marts they guard must not be published."""
-    dbt_assets = {key.to_user_string() for key in warehouse_dbt_models.keys}
-    return sorted(
-        f"{row['asset_key']}: {row['check_name']}"
-        for row in check_rows
-        if row["asset_key"] in dbt_assets and row["passed"] is False and row["severity"] == "ERROR"
-    )
 
 
 def _source_versions(warehouse: str) -> list[dict[str, Any]]:
@@ -96,20 +99,13 @@ def _row_count_table(row_counts: dict[str, int]) -> dg.MetadataValue:
     group_name=PUBLISH_GROUP,
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
-    pool=DUCKDB_WRITER_POOL,
-    automation_condition=rebuild_after_upstream_update(),
-    description="The read-only snapshot BI tools open: bi views, marts and audit tables copied from the warehouse "
-    "into a new DuckDB file readable by DuckDB 1.4+, every table also as Parquet, then swapped in atomically as "
-    "`published/current`. Published only when every error-level dbt test passed; older snapshots are kept.",
+    description="The read-only snapshot BI tools open: bi views, marts and audit tables copied from the live "
+    "warehouse into a new DuckDB file readable by DuckDB 1.4+, every table also as Parquet, then swapped in "
+    "atomically as `published/current`. The live warehouse only ever holds states whose error-level dbt tests "
+    "all passed (write-audit-publish), so every snapshot does too; older snapshots are kept.",
 )
 def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     check_rows = _latest_check_results(context.instance)
-    failures = _blocking_failures(check_rows)
-    if failures:
-        raise dg.Failure(
-            f"Not publishing: {len(failures)} blocking check(s) failed; the previous snapshot stays current.",
-            metadata={"failed_checks": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures))},
-        )
     failed = [row for row in check_rows if row["passed"] is False]
     summary = {
         "checks": len(check_rows),
@@ -120,13 +116,20 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     }
     target = publish_dir()
     publication, pruned = publish_snapshot(
-        Path(duckdb.database), target, _source_versions(duckdb.database), summary, check_rows, snapshots_kept()
+        Path(duckdb.database),
+        target,
+        _source_versions(duckdb.database),
+        summary,
+        check_rows,
+        snapshots_kept(),
+        batch_id=read_state(Path(duckdb.database)).batch_id,
     )
     current = target / CURRENT_LINK
     context.log.info(f"Published snapshot {publication.snapshot_id} as {current / SNAPSHOT_FILE}")
     return dg.MaterializeResult(
         metadata={
             "snapshot_id": publication.snapshot_id,
+            "batch_id": str(publication.batch_id),
             "snapshot_path": dg.MetadataValue.path(str(current / SNAPSHOT_FILE)),
             "parquet_dir": dg.MetadataValue.path(str(current / "parquet")),
             "storage_version": publication.storage_version,
@@ -146,7 +149,6 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     group_name=PUBLISH_GROUP,
     kinds={"python", "matplotlib"},
     owners=OWNERS,
-    automation_condition=rebuild_after_upstream_update(),
     description="A visual summary of the published snapshot: victims by period and trafficking type, and hotline "
     "cases by state. PNG files beside the snapshot, shown here as metadata.",
 )

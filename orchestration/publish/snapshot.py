@@ -49,6 +49,8 @@ class Publication:
     source_versions: list[dict[str, Any]]
     check_summary: dict[str, int]
     row_counts: dict[str, int] = field(default_factory=dict)
+    # The live warehouse's last promoted batch (raw.batch_log): a snapshot is current when this matches.
+    batch_id: str | None = None
     parquet_files: dict[str, str] = field(default_factory=dict)
 
 
@@ -143,6 +145,14 @@ def _swap_current(publish_dir: Path, snapshot_id: str) -> None:
     os.replace(temporary, publish_dir / CURRENT_LINK)
 
 
+def current_publication(publish_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the snapshot `current` points at, or None before the first publish."""
+    try:
+        return json.loads((publish_dir / CURRENT_LINK / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def _prune(snapshots_dir: Path, keep: int) -> list[str]:
     """Delete all but the newest `keep` snapshots. Readers holding an old file keep reading it (POSIX unlink)."""
     published = sorted(p for p in snapshots_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -159,6 +169,7 @@ def publish_snapshot(
     check_summary: dict[str, int],
     check_results: list[dict[str, Any]],
     keep: int,
+    batch_id: str | None = None,
 ) -> tuple[Publication, list[str]]:
     """Write a new snapshot beside the live one, export Parquet, swap it in and prune old ones.
 
@@ -174,6 +185,7 @@ def publish_snapshot(
         storage_version=SNAPSHOT_STORAGE_VERSION,
         source_versions=source_versions,
         check_summary=check_summary,
+        batch_id=batch_id,
     )
     building = snapshots_dir / f".building-{publication.snapshot_id}"
     building.mkdir()

@@ -22,6 +22,8 @@ from orchestration.quality.runner import Outcome, run_suite
 from orchestration.quality.suites import suite_for
 
 PARSE_CHECK = "file_parses"
+# Evaluated after landing: the file's rows in a candidate copy of the warehouse pass every error-level dbt test.
+WAREHOUSE_TESTS_CHECK = "passes_warehouse_tests"
 
 
 def check_specs(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -31,11 +33,22 @@ def check_specs(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
         blocking=True,
         description="The file is readable as its format: encoding, syntax, header, required fields, types.",
     )
-    return [parse] + [
-        dg.AssetCheckSpec(
-            d.name, asset=asset_key, blocking=d.severity == "error", description=f"[{d.severity}] {d.description}"
-        )
-        for d in suite_for(kind)
+    tested = dg.AssetCheckSpec(
+        WAREHOUSE_TESTS_CHECK,
+        asset=asset_key,
+        blocking=True,
+        description="With this file loaded into a candidate copy of the warehouse, every error-level dbt test passes "
+        "(otherwise the file is quarantined with the failing tests and rows, and the rest of its batch goes on).",
+    )
+    return [
+        parse,
+        *(
+            dg.AssetCheckSpec(
+                d.name, asset=asset_key, blocking=d.severity == "error", description=f"[{d.severity}] {d.description}"
+            )
+            for d in suite_for(kind)
+        ),
+        tested,
     ]
 
 
@@ -90,17 +103,20 @@ def check_results(
     outcomes: Sequence[Outcome],
     parse_error: dict[str, Any] | None,
     report: Path | None,
-) -> list[dg.AssetCheckResult]:
-    """One result per spec: the parse check, then every expectation (not evaluated if the file did not parse)."""
+    partition: str,
+) -> list[dg.AssetCheckEvaluation]:
+    """One evaluation per spec for one file (partition): the parse check, then every expectation (not evaluated
+    if the file did not parse). The batch ingest logs them; `passes_warehouse_tests` comes later, from dbt."""
     link = {"report": dg.MetadataValue.path(str(report))} if report else {}
     results = [
-        dg.AssetCheckResult(
+        dg.AssetCheckEvaluation(
             asset_key=asset_key,
             check_name=PARSE_CHECK,
             passed=parse_error is None,
             severity=dg.AssetCheckSeverity.ERROR,
             description=parse_error["message"] if parse_error else "parsed",
             metadata={**link, **({k: str(v) for k, v in parse_error.items() if v} if parse_error else {})},
+            partition=partition,
         )
     ]
     by_name = {o.name: o for o in outcomes}
@@ -109,13 +125,14 @@ def check_results(
         outcome = by_name.get(definition.name)
         if outcome is None:
             results.append(
-                dg.AssetCheckResult(
+                dg.AssetCheckEvaluation(
                     asset_key=asset_key,
                     check_name=definition.name,
                     passed=False,
                     severity=severity,
                     description="not evaluated: the file did not parse",
                     metadata=link,
+                    partition=partition,
                 )
             )
             continue
@@ -130,7 +147,7 @@ def check_results(
         if outcome.error:
             metadata["error"] = dg.MetadataValue.text(outcome.error)
         results.append(
-            dg.AssetCheckResult(
+            dg.AssetCheckEvaluation(
                 asset_key=asset_key,
                 check_name=definition.name,
                 passed=outcome.success and not outcome.error,
@@ -140,6 +157,7 @@ def check_results(
                 if outcome.success
                 else f"{definition.description}: {outcome.unexpected_count} unexpected, e.g. "
                 + "; ".join(f"{e['row']} = {e['found']}" for e in outcome.examples[:3]),
+                partition=partition,
             )
         )
     return results

@@ -1,119 +1,179 @@
-"""All dbt models, seeds and tests as one Dagster multi-asset; dbt tests load as asset checks."""
+"""All dbt models, seeds and tests as one Dagster multi-asset; dbt tests load as asset checks.
 
-import logging
-from collections.abc import Iterator, Mapping
+This step is the audit of write-audit-publish. It builds the selected models (those downstream of what the
+batch changed, or all of them) with their tests in the batch's candidate copy of the warehouse. Only when no
+error-level test fails does the candidate replace the live file. When one fails, each new file of the batch is
+tried alone to find the responsible ones: they are quarantined with the failing tests and rows, and the rest of
+the batch goes live without them, so no file can jam the pipeline.
+"""
+
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
-# dagster-dbt's column lineage builder (sqlglot over the compiled SQL). Its public path, fetch_column_metadata(),
-# queries DuckDB through dbt's adapter while the dbt process still holds the file's single write lock.
-from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
-from dagster_duckdb import DuckDBResource
-
-from orchestration.locks import explained_lock_errors
-from orchestration.resources import DUCKDB_WRITER_POOL
+from orchestration.engine.batch import Batch
+from orchestration.engine.gate import blocking_results, describe, failing_rows
+from orchestration.engine.warehouse import candidate_path, dbt_fingerprint, read_state, record_dbt_process
+from orchestration.ingest.discovery import FileVersion, LandedFile
+from orchestration.ingest.land import refuse_after_tests
+from orchestration.ingest.landing import quarantine
+from orchestration.quality.checks import WAREHOUSE_TESTS_CHECK
+from orchestration.resources import WarehouseWriter
+from orchestration.settings import DUCKDB_PATH_ENV
+from orchestration.transform.metadata import LineageCache, table_metadata, warehouse_columns
 from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import translator
 
-logger = logging.getLogger(__name__)
-Columns = dict[str, dict[str, str]]
+Built = tuple[DbtCliInvocation, list[Any], list[dict[str, Any]]]
 
 
-def _relation(props: Mapping[str, Any]) -> tuple[str, str]:
-    """(schema, table) of a model, seed or source in DuckDB."""
-    return props["schema"], props.get("alias") or props.get("identifier") or props["name"]
+def _build_args(context: dg.AssetExecutionContext) -> list[str]:
+    """`dbt build`; without dbt's unit tests when only part of the project is built. Unit tests check the SQL
+    of the models against fixed inputs, not the data: they run in every full build, which a changed dbt project
+    triggers, so an event that only brings data skips them."""
+    partial = len(context.selected_asset_keys) < len(context.assets_def.keys)
+    return ["build", "--exclude-resource-type", "unit_test"] if partial else ["build"]
 
 
-def _read_only(database: str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection (a module function: inside the asset, `duckdb` names the resource)."""
-    return duckdb.connect(database, read_only=True)
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, batch: Batch, candidate: Path) -> Built:
+    """`dbt build` of the run's selection in the candidate: its events, and the results that block promotion."""
+    # dbt's profile names `<HT_DUCKDB_PATH>.candidate`: the file prepared here, never the live one.
+    if candidate != candidate_path(batch.warehouse) or os.environ.get(DUCKDB_PATH_ENV) != str(batch.warehouse):
+        raise dg.Failure(f"dbt would not write {candidate}: set {DUCKDB_PATH_ENV} to {batch.warehouse}")
+    invocation = dbt.cli(_build_args(context), context=context, raise_on_error=False)
+    record_dbt_process(batch.warehouse, invocation.process.pid)
+    events = list(invocation.stream())
+    return invocation, events, blocking_results(invocation.get_artifact("run_results.json"))
 
 
-def _warehouse_columns(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Columns]:
-    columns: dict[tuple[str, str], Columns] = {}
-    for schema, table, column, data_type in conn.execute(
-        "select table_schema, table_name, column_name, data_type from information_schema.columns "
-        "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
-    ).fetchall():
-        columns.setdefault((schema, table), {})[column] = {"data_type": data_type}
-    return columns
+def _tested_event(version: FileVersion, passed: bool, description: str) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey(["landed", version.kind]),
+        check_name=WAREHOUSE_TESTS_CHECK,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=description,
+        partition=version.partition_key,
+    )
 
 
-def _table_metadata(
-    invocation: DbtCliInvocation, unique_id: str, columns: dict[tuple[str, str], Columns], row_count: int
-) -> dict[str, Any]:
-    """Row count, column schema and column-level lineage of one built model, for the UI."""
-    manifest = invocation.manifest
-    props = manifest["nodes"][unique_id]
-    own = columns.get(_relation(props), {})
-    metadata: dict[str, Any] = {
-        "dagster/row_count": dg.MetadataValue.int(row_count),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, column["data_type"]) for name, column in own.items()]
-        ),
-    }
-    if props["resource_type"] != "model":
-        return metadata
-    # Models written with local_ref (the bi views) name their parents without the database: so must the lineage.
-    local = "local_ref(" in props.get("raw_code", "")
-    parents: dict[str, Columns] = {}
-    for parent_id in props["depends_on"]["nodes"]:
-        is_source = parent_id.startswith("source.")
-        parent = dict((manifest["sources"] if is_source else manifest["nodes"])[parent_id])
-        if local and not is_source:
-            parent["relation_name"] = parent["relation_name"].split(".", 1)[1]
-            manifest = {**manifest, "nodes": {**manifest["nodes"], parent_id: parent}}
-        parents[parent["relation_name"]] = columns.get(_relation(parent), {})
-    if local:
-        props = {**props, "relation_name": props["relation_name"].split(".", 1)[1]}
-    try:
-        metadata |= _build_column_lineage_metadata(
-            event_history_metadata=EventHistoryMetadata(columns=own, parents=parents),
-            dbt_resource_props=props,
-            manifest=manifest,
-            dagster_dbt_translator=translator,
-            target_path=invocation.target_path,
-            project=dbt_project,
+def _culprits(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, batch: Batch, failures: list[dict[str, Any]]
+) -> dict[FileVersion, list[dict[str, Any]]]:
+    """The new versions that make error-level tests fail, each with its failing tests and rows."""
+    same_models = read_state(batch.warehouse).dbt_fingerprint == dbt_fingerprint()
+    if len(batch.accepted) == 1 and same_models:
+        # The live warehouse passed these tests with these models: the one new file is the cause.
+        return {batch.accepted[0]: failing_rows(batch.candidate_or_copy(), failures)}
+    if not same_models:
+        _, _, baseline = _build(context, dbt, batch, batch.prepare([]))
+        if baseline:
+            raise dg.Failure(
+                "Not promoting: the dbt models fail their tests even without this batch's files, so the fault is "
+                f"in the models, not the data: {describe(baseline)}. The live warehouse is unchanged."
+            )
+    found: dict[FileVersion, list[dict[str, Any]]] = {}
+    for number, version in enumerate(batch.accepted, start=1):
+        context.log.info(f"Trying {version.path} alone ({number}/{len(batch.accepted)}) to find what fails the tests")
+        _, _, alone = _build(context, dbt, batch, batch.prepare([version]))
+        if alone:
+            found[version] = failing_rows(batch.candidate_or_copy(), alone)
+    return found
+
+
+def _quarantine_after_tests(
+    context: dg.AssetExecutionContext, batch: Batch, culprits: dict[FileVersion, list[dict[str, Any]]]
+) -> None:
+    for version, report in culprits.items():
+        folder = refuse_after_tests(version, report)
+        batch.accepted.remove(version)
+        batch.quarantined.append(version)
+        context.log.error(f"Quarantined {version.path}: with it the warehouse fails {describe(report)} ({folder})")
+        context.log_event(_tested_event(version, False, f"Fails the warehouse's tests: {describe(report)}"))
+
+
+def _audit(context: dg.AssetExecutionContext, dbt: DbtCliResource, batch: Batch) -> Built | None:
+    """Build and test the candidate; take out the files that fail tests. None when nothing is left to promote."""
+    built = _build(context, dbt, batch, batch.candidate_or_copy())
+    if not built[2]:
+        return built
+    if not batch.accepted:
+        raise dg.Failure(
+            f"Not promoting: {describe(built[2])}. No new file in this run to blame; the live warehouse and the "
+            "published snapshot are unchanged.",
+            metadata={"failures": dg.MetadataValue.json(failing_rows(batch.candidate_or_copy(), built[2]))},
         )
-    except Exception as error:  # lineage is a nicety: never fail a build for it
-        # sqlglot cannot trace some SQL (e.g. DuckDB's `union all by name`): the model has no column lineage.
-        logger.info("No column lineage for %s: %s", unique_id, str(error).splitlines()[0][:200])
-    return metadata
+    culprits = _culprits(context, dbt, batch, built[2])
+    if not culprits:  # every file passes alone, so they fail together: none of them goes live
+        culprits = {v: failing_rows(batch.candidate_or_copy(), built[2]) for v in batch.accepted}
+    _quarantine_after_tests(context, batch, culprits)
+    if not batch.accepted and not batch.retracted:
+        return None
+    built = _build(context, dbt, batch, batch.prepare())
+    if built[2]:
+        _quarantine_after_tests(context, batch, {v: failing_rows(batch.candidate_or_copy(), built[2]) for v in batch.accepted})
+        raise dg.Failure(f"Not promoting: {describe(built[2])}; the live warehouse is unchanged.")
+    return built
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    pool=DUCKDB_WRITER_POOL,
-)
-def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource
+def _with_metadata(
+    context: dg.AssetExecutionContext, invocation: DbtCliInvocation, events: list[Any], database: Path
 ) -> Iterator[Any]:
-    """`dbt build` of the selected models: runs them and their tests in dependency order.
+    """The dbt events, with row counts, column schemas and (cached) column lineage from the promoted file."""
+    outputs = [event for event in events if isinstance(event, dg.Output)]
+    lineage = LineageCache(dbt_project.manifest_path)
+    with duckdb.connect(str(database), read_only=True) as conn:
+        columns = warehouse_columns(conn)
+        counts = {
+            event.output_name: conn.execute(
+                "select count(*) from {}.{}".format(*context.asset_key_for_output(event.output_name).path)
+            ).fetchone()[0]
+            for event in outputs
+        }
+    for event in events:
+        if isinstance(event, dg.Output):
+            unique_id = str(event.metadata["unique_id"].value)
+            metadata = table_metadata(invocation, unique_id, columns, counts[event.output_name], lineage)
+            yield event.with_metadata({**event.metadata, **metadata})
+        else:
+            yield event
+    lineage.save()
+
+
+def _record_retractions(batch: Batch) -> None:
+    for version in batch.retracted:
+        path = Path(version.path)
+        quarantine(
+            LandedFile(version.kind, path, 0, 0.0),
+            version.sha256,
+            {"refused_by": "retraction", "first_problem": "retracted with `ht-warehouse retract`", "run": batch.run_id},
+        )
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseWriter) -> Any:
+    """`dbt build` of the selected models and their tests in the candidate; promote it if every blocking test passed.
 
     Row counts, column schemas and column lineage are attached once dbt has finished and released DuckDB's
     single write lock (dagster-dbt's own fetchers query while dbt still holds it).
     """
-    invocation = dbt.cli(["build"], context=context)
-    events = list(invocation.stream())
-    outputs = [event for event in events if isinstance(event, dg.Output)]
-    if outputs:
-        with explained_lock_errors(duckdb.database), _read_only(duckdb.database) as conn:
-            columns = _warehouse_columns(conn)
-            counts = {
-                event.output_name: conn.execute(
-                    "select count(*) from {}.{}".format(*context.asset_key_for_output(event.output_name).path)
-                ).fetchone()[0]
-                for event in outputs
-            }
-    for event in events:
-        if isinstance(event, dg.Output):
-            unique_id = str(event.metadata["unique_id"].value)
-            metadata = _table_metadata(invocation, unique_id, columns, counts[event.output_name])
-            yield event.with_metadata({**event.metadata, **metadata})
-        else:
-            yield event
+    batch = warehouse.batch
+    built = _audit(context, dbt, batch)
+    if built is None:
+        context.log.warning("Every new file of this batch failed the warehouse's tests: nothing goes live.")
+        return
+    invocation, events, _ = built
+    accepted = list(batch.accepted)
+    selection = f"{len(context.selected_asset_keys)} of {len(context.assets_def.keys)} dbt assets"
+    batch.promote(selection, accepted)
+    _record_retractions(batch)
+    for version in accepted:
+        context.log_event(_tested_event(version, True, "every error-level dbt test passed with this file loaded"))
+    context.log.info(f"Promoted the tested candidate: {len(accepted)} new file version(s) are live ({selection})")
+    yield from _with_metadata(context, invocation, events, batch.warehouse)

@@ -1,0 +1,82 @@
+"""One batch: the file versions a run accepts or retracts, applied to a candidate copy of the live warehouse.
+
+The ingest step lands each file and records the accepted versions here; the dbt step tests the candidate and,
+if a test fails, rebuilds candidates with fewer versions (`prepare(without=...)`) to find the responsible files.
+Nothing here touches the live file except `promote`, after every error-level test passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.engine import warehouse as files
+from orchestration.ingest.discovery import FileVersion
+from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
+from orchestration.ingest.loader import append_file_version, ensure_raw_schema, retract_file_version
+from orchestration.ingest.staging import StagedVersion
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Batch:
+    batch_id: str
+    run_id: str
+    warehouse: Path
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    accepted: list[FileVersion] = field(default_factory=list)
+    retracted: list[FileVersion] = field(default_factory=list)
+    quarantined: list[FileVersion] = field(default_factory=list)
+    candidate: Path | None = None
+
+    def loaded_at(self, version: FileVersion) -> dt.datetime:
+        """Later versions in a batch get later load times, so the newest file is the latest version."""
+        return self.started_at + dt.timedelta(microseconds=self.accepted.index(version))
+
+    def prepare(self, versions: list[FileVersion] | None = None) -> Path:
+        """A new candidate: the live warehouse plus the given accepted versions (default: all), minus retractions."""
+        if self.candidate is not None:
+            files.discard(self.candidate)
+        chosen = self.accepted if versions is None else versions
+        self.candidate = files.new_candidate(self.warehouse)
+        with duckdb.connect(str(self.candidate)) as conn:
+            ensure_raw_schema(conn)
+            for version in self.retracted:
+                tables = list(SOURCE_KINDS_BY_NAME[version.kind].raw_tables)
+                retract_file_version(conn, version, tables, self.run_id, self.started_at)
+            for version in chosen:
+                frames = StagedVersion(version.kind, version.partition_key, version.sha256).read_tables()
+                append_file_version(conn, version, frames, self.run_id, self.loaded_at(version))
+        return self.candidate
+
+    def candidate_or_copy(self) -> Path:
+        """The prepared candidate, or a plain copy of the live warehouse (a run with no ingest step)."""
+        return self.candidate if self.candidate is not None else self.prepare()
+
+    def promote(self, selection: str, accepted: list[FileVersion]) -> None:
+        """Record the batch in the candidate's `raw.batch_log`, then swap it in as the live warehouse."""
+        assert self.candidate is not None
+        with duckdb.connect(str(self.candidate)) as conn:
+            files.record_batch(
+                conn,
+                self.batch_id,
+                self.run_id,
+                self.started_at,
+                selection,
+                [f"{v.kind}/{v.partition_key}@{v.sha256[:12]}" for v in accepted],
+                [f"{v.kind}/{v.partition_key}@{v.sha256[:12]}" for v in self.quarantined],
+                [f"{v.kind}/{v.partition_key}@{v.sha256[:12]}" for v in self.retracted],
+            )
+        files.promote(self.candidate, self.warehouse)
+        self.candidate = None
+
+    def close(self) -> None:
+        """Discard an unpromoted candidate (a failed or interrupted run leaves the live warehouse as it was)."""
+        if self.candidate is not None:
+            files.discard(self.candidate)
+            self.candidate = None

@@ -1,0 +1,116 @@
+"""Landing one file version: parse, validate, write the reports, then archive (accepted) or quarantine (refused).
+
+No Dagster here: the batch ingest asset turns a `Landing` into per-file materializations and check results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.ingest.discovery import FileVersion, LandedFile, unsafe_name_problem
+from orchestration.ingest.errors import SourceFileError
+from orchestration.ingest.files import sha256_of
+from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
+from orchestration.ingest.landing import archive, quarantine
+from orchestration.ingest.staging import StagedVersion
+from orchestration.quality.checks import parse_error_details, validate
+from orchestration.quality.reports import write_reports
+from orchestration.quality.runner import Outcome
+
+
+@dataclass
+class Landing:
+    """What landing one file version found and where the file went."""
+
+    version: FileVersion
+    size: int
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+    parse_error: dict[str, Any] | None = None
+    json_report: Path | None = None
+    html_report: Path | None = None
+    stored_in: Path | None = None
+
+    @property
+    def failed_expectations(self) -> list[str]:
+        return [o.name for o in self.outcomes if not o.success and o.severity == "error"]
+
+    @property
+    def passed(self) -> bool:
+        return self.parse_error is None and not self.failed_expectations
+
+    @property
+    def first_problem(self) -> str:
+        if self.parse_error:
+            return self.parse_error["message"]
+        failed = next(o for o in self.outcomes if not o.success and o.severity == "error")
+        examples = "; ".join(f"{e['row']} = {e['found']}" for e in failed.examples[:2])
+        return f"{failed.name}: {failed.description} ({failed.unexpected_count} unexpected, e.g. {examples})"
+
+
+def land(version: FileVersion) -> Landing:
+    """Parse and validate one file version; archive it if it passed, quarantine it with a report if not."""
+    path = Path(version.path)
+    kind = SOURCE_KINDS_BY_NAME[version.kind]
+    # The bytes read now are the version: a file replaced since it was listed is taken as it is now.
+    sha = sha256_of(path)
+    version = FileVersion(version.kind, version.partition_key, version.path, sha, version.mtime)
+    file = LandedFile(version.kind, path, path.stat().st_size, path.stat().st_mtime)
+    landing = Landing(version, file.size)
+    try:
+        if problem := unsafe_name_problem(path.name):
+            raise SourceFileError(path, None, problem, "a plain file name <key>.<extension>")
+        landing.tables = kind.parse(path)
+    except SourceFileError as error:
+        landing.parse_error = parse_error_details(error)
+    if landing.parse_error is None:
+        landing.outcomes = validate(kind.name, version.partition_key, landing.tables)
+    landing.json_report, landing.html_report = write_reports(
+        kind.name, version.partition_key, sha, str(path), landing.outcomes, landing.parse_error
+    )
+    staged = StagedVersion(kind.name, version.partition_key, sha)
+    if landing.passed:
+        staged.write_tables(landing.tables)
+        landing.stored_in = archive(file, sha)
+    else:
+        landing.stored_in = quarantine(
+            file,
+            sha,
+            {
+                "refused_by": "landing checks",
+                "parse_error": landing.parse_error,
+                "failed_expectations": landing.failed_expectations,
+                "first_problem": landing.first_problem,
+                "report": str(landing.json_report),
+            },
+        )
+    staged.write_status(
+        {
+            "passed": landing.passed,
+            "path": str(path),
+            "parse_error": landing.parse_error,
+            "failed_expectations": landing.failed_expectations,
+        }
+    )
+    return landing
+
+
+def refuse_after_tests(version: FileVersion, failures: list[dict[str, Any]]) -> Path:
+    """Quarantine a version that passed its landing checks but made error-level dbt tests fail."""
+    path = Path(version.path)
+    file = LandedFile(version.kind, path, path.stat().st_size if path.exists() else 0, 0.0)
+    staged = StagedVersion(version.kind, version.partition_key, version.sha256)
+    staged.write_status({**staged.status(), "passed": False, "failed_warehouse_tests": [f["test"] for f in failures]})
+    return quarantine(
+        file,
+        version.sha256,
+        {
+            "refused_by": "warehouse tests (dbt) in a candidate copy of the warehouse",
+            "failed_tests": failures,
+            "first_problem": f"dbt test {failures[0]['test']} failed" if failures else "dbt tests failed",
+        },
+    )
