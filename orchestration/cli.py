@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from orchestration.ingest.discovery import FileVersion
 
 
+_INTERRUPTED: list[int] = []
+
+
 def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM and Ctrl-C: Dagster fails the running step (dbt is stopped) and the run's candidate is discarded."""
+    _INTERRUPTED.append(signum)
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -49,7 +54,10 @@ def _print_published() -> None:
 
 
 def _print_files(report: BatchReport) -> None:
-    print(f"Files:         {len(report.loaded)} loaded, {len(report.refused)} refused")
+    if not report.success:
+        print(f"Files:         none promoted (the run failed), {len(report.refused)} refused")
+    else:
+        print(f"Files:         {len(report.loaded)} loaded, {len(report.refused)} refused")
     if report.refused:
         print(f"Refused files (copied to {quarantine_dir()} with a report.json; fix and drop again):")
         for outcome in report.refused:
@@ -71,13 +79,21 @@ def _run(
     loggers = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
     # SIGTERM (timeout, kill) stops the build like Ctrl-C: the run fails, its candidate is discarded.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+    report = None
     try:
-        with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            with dg.DagsterInstance.get() as instance:
-                return run_batch(defs, instance, files, full, retract, run_config=loggers), log_file
+        with (
+            log_file.open("w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            dg.DagsterInstance.get() as instance,
+        ):
+            report = run_batch(defs, instance, files, full, retract, run_config=loggers)
     except KeyboardInterrupt:
+        _INTERRUPTED.append(signal.SIGINT)
+    if _INTERRUPTED or (report is not None and report.interrupted):
         print("\nInterrupted: nothing was promoted; the live warehouse and the published snapshot are unchanged.")
         return None, log_file
+    return report, log_file
 
 
 def build(args: argparse.Namespace) -> int:
@@ -94,7 +110,9 @@ def build(args: argparse.Namespace) -> int:
     for skipped in plan.discovery.skipped:
         print(f"  ⚠ skipped {skipped}")
     if plan.nothing_to_do:
-        print(f"Nothing new:   {plan.discovery.processed} file versions processed before; warehouse and snapshot current")
+        print(
+            f"Nothing new:   {plan.discovery.processed} file versions processed before; warehouse and snapshot current"
+        )
         _print_published()
         print(f"Took {time.monotonic() - started:.1f}s.")
         return 0

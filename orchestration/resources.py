@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
@@ -21,6 +20,7 @@ from orchestration.engine.batch import Batch
 from orchestration.engine.warehouse import remove_stale_candidate, writer_lock
 from orchestration.ingest.landing import LandingZone
 from orchestration.settings import DUCKDB_PATH_ENV, LANDING_DIR_ENV, SOURCES_DIR
+from orchestration.transform.dbt_cli import WarehouseDbtCli
 from orchestration.transform.project import dbt_project
 
 # Tags a batch run carries so that a dead run can be told from a live one (see sensors.reap_dead_runs).
@@ -66,6 +66,6 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         # Resolved when a run starts, so tests and the CLI can point a run at another file.
         "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV), connection_config={}),
         "warehouse": WarehouseWriter(database=dg.EnvVar(DUCKDB_PATH_ENV)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": WarehouseDbtCli(project_dir=dbt_project),
         "landing": LandingZone(path=dg.EnvVar(LANDING_DIR_ENV), shipped_path=str(SOURCES_DIR)),
     }

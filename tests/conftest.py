@@ -26,10 +26,12 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
 
-# This module is imported twice (as pytest's conftest and as `tests.conftest`): one data dir per process.
-if "HT_TESTS_DATA_DIR" not in os.environ:
-    os.environ["HT_TESTS_DATA_DIR"] = str(Path(tempfile.mkdtemp(prefix="ht-warehouse-tests-")) / "data")
-_SESSION_DATA_DIR = Path(os.environ["HT_TESTS_DATA_DIR"])
+# This module is imported twice (as pytest's conftest and as `tests.conftest`), and xdist workers inherit the
+# environment of the process that started them: one data dir per worker, remembered in the environment.
+_WORKER_DIR_ENV = f"HT_TESTS_DATA_DIR_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+if _WORKER_DIR_ENV not in os.environ:
+    os.environ[_WORKER_DIR_ENV] = str(Path(tempfile.mkdtemp(prefix="ht-warehouse-tests-")) / "data")
+_SESSION_DATA_DIR = Path(os.environ[_WORKER_DIR_ENV])
 os.environ["HT_DATA_DIR"] = str(_SESSION_DATA_DIR)
 os.environ["HT_DUCKDB_PATH"] = str(_SESSION_DATA_DIR / "warehouse.duckdb")
 os.environ["DAGSTER_HOME"] = str(_SESSION_DATA_DIR / "dagster_home")

@@ -1,7 +1,7 @@
 """End to end with the real daemon and webserver: files dropped in the landing folder reach the marts.
 
-The test builds a warehouse with the CLI, starts `dg dev` (webserver + daemon) on a loopback port with its
-own DAGSTER_HOME, drops files into the landing folder and waits for the sensors and declarative automation.
+On a copy of the session's CLI build, the test starts `dg dev` (webserver + daemon) on a loopback port with its
+own DAGSTER_HOME, drops files into the landing folder and waits for the landing sensor's batch runs.
 Meanwhile a BI client in another process reads the published snapshot in a loop (tests/snapshot_reader.py).
 """
 
@@ -24,7 +24,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import BIN_DIR, PROJECT_ROOT, clean_env, copy_data_dir
+
 NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
 SNAPSHOT_READER = PROJECT_ROOT / "tests/snapshot_reader.py"
 SHIPPED_RELEASES = PROJECT_ROOT / "sources/report_releases/ochttf"
@@ -35,6 +36,7 @@ TIMEOUT = 300
 class Deployment:
     data_dir: Path
     port: int
+    golden: Path
     build_output: str
     reader: subprocess.Popen
 
@@ -43,16 +45,11 @@ class Deployment:
         return self.data_dir / "landing" / "report_releases"
 
     @property
-    def database(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
-
-    @property
     def snapshot(self) -> Path:
         return self.data_dir / "published" / "current" / "warehouse.duckdb"
 
     def query(self, sql: str) -> list[tuple]:
-        """Read what BI tools read: the published snapshot. The test never opens the warehouse file itself,
-        because a reader of that file would make the pipeline's next writer fail on DuckDB's lock."""
+        """Read what BI tools read: the published snapshot."""
         with duckdb.connect(str(self.snapshot), read_only=True) as conn:
             return conn.execute(sql).fetchall()
 
@@ -60,13 +57,16 @@ class Deployment:
         with dg.DagsterInstance.from_config(str(self.data_dir / "dagster_home")) as instance:
             return list(instance.get_runs(filters=dg.RunsFilter(tags=tags) if tags else None))
 
+    def batch_runs(self) -> list[dg.DagsterRun]:
+        return [r for r in self.runs() if r.job_name == "process_batch"]
+
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if condition():
             return time.monotonic() - started
-        time.sleep(1)
+        time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
@@ -77,13 +77,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    data_dir = tmp_path_factory.mktemp("e2e") / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HT_", "DBT_", "DAGSTER_HOME"))}
-    env["HT_DATA_DIR"] = str(data_dir)
-    bin_dir = Path(sys.executable).parent
-    build = subprocess.run([str(bin_dir / "ht-warehouse"), "build"], env=env, capture_output=True, text=True)
-    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+def deployment(golden_build: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """`ht-warehouse dev` (webserver and daemon) on a copy of the golden build, with a BI reader running."""
+    data_dir = copy_data_dir(golden_build[0], tmp_path_factory.mktemp("e2e") / "data")
+    env = clean_env(data_dir)
     # The BI client starts reading the snapshot the CLI build published, before the daemon builds anything.
     reader = subprocess.Popen(
         [
@@ -98,14 +95,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     port = _free_port()
     log = (data_dir / "dg-dev.log").open("w")
     server = subprocess.Popen(
-        [str(bin_dir / "ht-warehouse"), "dev", "--host", "127.0.0.1", "--port", str(port)],
+        [str(BIN_DIR / "ht-warehouse"), "dev", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deployment = Deployment(data_dir, port, build.stdout, reader)
+    deployment = Deployment(data_dir, port, golden_build[0], golden_build[1], reader)
 
     def up() -> bool:
         try:
@@ -119,36 +116,30 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     finally:
         (data_dir / "reader.stop").touch()
         reader.wait(timeout=30)
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        # `dg dev` started from a script may ignore SIGTERM: stop its whole process group.
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
         log.close()
 
 
 def test_build_command_prints_progress_and_a_summary_and_writes_only_to_the_data_dir(deployment: Deployment) -> None:
-    out = deployment.build_output
-    assert "▶ landed__report_releases" in out
+    out, golden = deployment.build_output, deployment.golden
+    assert "Building:      no warehouse built by this version yet; 13 new file version(s)" in out
+    assert "▶ ingest_batch" in out
+    assert "[13/13] Accepted" in out
     assert "▶ warehouse_dbt_models" in out
     assert "✓ marts/fct_victims" in out
-    assert "Files loaded:  13 of 13" in out
-    assert "Failed checks: 0" in out
-    assert f"DuckDB file:   {deployment.database}" in out
-    snapshot_id = deployment.query("select snapshot_id from audit.publication")[0][0]
-    assert f"Published:     {deployment.snapshot}  (snapshot {snapshot_id})" in out
-    count = deployment.query("select count(*) from marts.victims_by_year_and_type")[0][0]
+    assert "Files:         13 loaded, 0 refused" in out
+    assert f"Warehouse:     {golden / 'warehouse.duckdb'}" in out
+    with duckdb.connect(str(golden / "published/current/warehouse.duckdb"), read_only=True) as conn:
+        snapshot_id = conn.execute("select snapshot_id from audit.publication").fetchone()[0]
+        count = conn.execute("select count(*) from marts.victims_by_year_and_type").fetchone()[0]
+    assert f"Published:     {golden / 'published/current/warehouse.duckdb'}  (snapshot {snapshot_id})" in out
     assert f"  marts.{'victims_by_year_and_type':<28} {count:>7,}" in out.splitlines()
-    assert {p.name for p in deployment.data_dir.iterdir()} >= {
-        "warehouse.duckdb",
-        "dagster_home",
-        "dbt",
-        "logs",
-        "published",
-    }
+    assert {p.name for p in golden.iterdir()} >= {"warehouse.duckdb", "dagster_home", "dbt", "logs", "published"}
 
 
-def test_new_release_dropped_in_landing_reaches_the_marts(deployment: Deployment) -> None:
+def test_new_release_dropped_in_landing_reaches_the_published_snapshot(deployment: Deployment) -> None:
     shutil.copyfile(NEW_RELEASE, deployment.landing / NEW_RELEASE.name)
     sql = (
         "select victim_count, p.period_label from marts.fct_victims join marts.dim_period p using (period_id) "
@@ -156,45 +147,59 @@ def test_new_release_dropped_in_landing_reaches_the_marts(deployment: Deployment
     )
     latency = _wait_for(lambda: deployment.query(sql) == [(411, "2023-2024")], "ochttf-2025 in the snapshot")
     print(f"landing -> published snapshot: {latency:.1f}s")
-    # The same rebuild also refreshed the dimensions, so every fact's source is known.
+    # The same run also refreshed the dimensions, so every fact's source is known.
     assert deployment.query("select count(*) from marts.dim_source where source_id = 'ochttf-2025'") == [(1,)]
 
 
-def test_five_files_at_once_are_each_processed_once_without_lock_errors(deployment: Deployment) -> None:
-    """Five re-issued releases (same figures, a provenance comment added): five new versions, one run each."""
+def test_five_files_at_once_are_one_batch_run_without_lock_errors(deployment: Deployment) -> None:
+    """Five re-issued releases (same figures, a provenance comment added): five new versions, one run."""
+    _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "earlier runs to finish")
+    before = len(deployment.batch_runs())
     names = ["ochttf-2014", "ochttf-2015", "ochttf-2016", "ochttf-2017", "ochttf-2019"]
     for name in names:
         original = (SHIPPED_RELEASES / f"{name}.yaml").read_text()
         (deployment.landing / f"{name}.yaml").write_text(
             original + "# Re-issued to the landing folder by the e2e test.\n"
         )
-
-    def loaded() -> bool:
-        rows = deployment.query(
-            "select partition_key from audit.load_log where outcome = 'loaded' and file_path like '%/landing/%'"
-        )
-        return rows is not None and {name for (name,) in rows} >= set(names)
-
-    _wait_for(loaded, "five new versions in audit.load_log")
-    runs = [r for r in deployment.runs(**{"ht/source_kind": "report_releases"}) if r.tags["dagster/partition"] in names]
-    assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(names)
-    _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "every run to finish")
-    failed = [r for r in deployment.runs() if r.status == dg.DagsterRunStatus.FAILURE]
-    assert failed == []
     rebuilt = (
         "select count(distinct source_id) from marts.fct_report_figures where is_latest_version and source_version = 2"
     )
-    _wait_for(lambda: deployment.query(rebuilt) == [(5,)], "the marts to show version 2 of the five releases")
-    log = (deployment.data_dir / "dg-dev.log").read_text()
-    assert "Could not set lock" not in log
+    _wait_for(lambda: deployment.query(rebuilt) == [(5,)], "the snapshot to show version 2 of the five releases")
+    _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "every run to finish")
+    new_runs = deployment.batch_runs()[: len(deployment.batch_runs()) - before]
+    assert len(new_runs) == 1 and new_runs[0].status == dg.DagsterRunStatus.SUCCESS
+    assert new_runs[0].tags["ht/files"] == "5"
+    assert "Could not set lock" not in (deployment.data_dir / "dg-dev.log").read_text()
+
+
+def test_run_worker_killed_mid_ingest_loses_no_file(deployment: Deployment) -> None:
+    """SIGKILL of the run worker: the run is marked failed and the same file goes through in the next run."""
+    _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "earlier runs to finish")
+    before = {r.run_id for r in deployment.batch_runs()}
+    landed = deployment.landing / "ochttf-2023.yaml"
+    landed.write_text((SHIPPED_RELEASES / "ochttf-2023.yaml").read_text() + "# Re-issued; its first run is killed.\n")
+
+    def started_run() -> bool:
+        return any(r.run_id not in before and "ht/pid" in r.tags for r in deployment.batch_runs())
+
+    _wait_for(started_run, "a batch run to start")
+    victim = next(r for r in deployment.batch_runs() if r.run_id not in before and "ht/pid" in r.tags)
+    os.kill(int(victim.tags["ht/pid"]), signal.SIGKILL)
+    latest = "select latest_version from marts.dim_source where source_id = 'ochttf-2023'"
+    _wait_for(lambda: deployment.query(latest) == [(2,)], "the file of the killed run in the snapshot")
+    _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "every run to finish")
+    runs = {r.run_id: r for r in deployment.batch_runs()}
+    assert runs[victim.run_id].status == dg.DagsterRunStatus.FAILURE
+    assert any(r.status == dg.DagsterRunStatus.SUCCESS for r in runs.values() if r.run_id not in before)
 
 
 def test_identical_file_delivered_again_starts_no_run(deployment: Deployment) -> None:
+    _wait_for(lambda: all(r.is_finished for r in deployment.runs()), "earlier runs to finish")
     before = len(deployment.runs())
     landed = deployment.landing / NEW_RELEASE.name
     landed.unlink()
     shutil.copyfile(NEW_RELEASE, landed)  # same bytes, new modification time
-    time.sleep(20)  # four sensor ticks
+    time.sleep(10)  # many sensor ticks
     assert len(deployment.runs()) == before
 
 

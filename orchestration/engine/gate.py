@@ -23,6 +23,8 @@ def blocking_results(run_results: Mapping[str, Any]) -> list[dict[str, Any]]:
         {
             "unique_id": result["unique_id"],
             "test": result["unique_id"].split(".")[2] if result["unique_id"].startswith("test.") else None,
+            # What dbt's --select takes for the node: a test's or a model's name.
+            "name": result["unique_id"].split(".")[2],
             "node": result["unique_id"],
             "status": result["status"],
             "message": (result.get("message") or "").strip()[:500],

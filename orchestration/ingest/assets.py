@@ -7,13 +7,13 @@ are then loaded into a candidate copy of the warehouse (`raw/*`); the dbt step t
 may become the live warehouse.
 """
 
-
 import datetime as dt
 from typing import Any
 
 import dagster as dg
 import duckdb
 import pandas as pd
+from pydantic import Field
 
 from orchestration.engine.ledger import accepted_versions
 from orchestration.ingest.discovery import FileVersion
@@ -39,8 +39,8 @@ class FileVersionConfig(dg.Config):
 class BatchConfig(dg.Config):
     """The file versions a batch run takes: new ones to land and load, accepted ones to retract."""
 
-    files: list[FileVersionConfig] = []
-    retract: list[FileVersionConfig] = []
+    files: list[FileVersionConfig] = Field(default_factory=list)
+    retract: list[FileVersionConfig] = Field(default_factory=list)
 
 
 def landed_key(kind: SourceKind) -> dg.AssetKey:
@@ -86,7 +86,7 @@ def _landed_checks(kind: SourceKind) -> dg.AssetChecksDefinition:
         specs=check_specs(kind.name, landed_key(kind)),
         description="Evaluated per file by the batch ingest; drop a file again to evaluate it again.",
     )
-    def checks(context: dg.AssetCheckExecutionContext):  # noqa: ANN202 - one output per check, no annotation
+    def checks(context: dg.AssetCheckExecutionContext):
         raise dg.Failure(
             f"These checks run for each file the batch ingest takes: drop a file into landing/{kind.name}/ (or run "
             "`ht-warehouse build`) and its results appear on the file's partition of this asset."

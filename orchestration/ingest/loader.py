@@ -78,7 +78,9 @@ def append_file_version(
         for table, frame in frames.items():
             columns = [c for c in RAW_TABLES[table] if c != "loaded_at"]
             incoming = frame[columns]  # noqa: F841 - read by DuckDB's replacement scan
-            conn.execute(f"insert into raw.{table} by name select *, ?::timestamptz as loaded_at from incoming", [loaded_at])
+            conn.execute(
+                f"insert into raw.{table} by name select *, ?::timestamptz as loaded_at from incoming", [loaded_at]
+            )
         _log(conn, version, list(frames), sum(len(f) for f in frames.values()), "loaded", loaded_at, run_id)
         conn.execute("commit")
     except Exception:
@@ -95,7 +97,9 @@ def retract_file_version(
     try:
         deleted = 0
         for table in tables:
-            deleted += len(conn.execute(f"delete from raw.{table} where file_sha256 = ? returning 1", [version.sha256]).fetchall())
+            deleted += len(
+                conn.execute(f"delete from raw.{table} where file_sha256 = ? returning 1", [version.sha256]).fetchall()
+            )
         _log(conn, version, tables, deleted, "retracted", at, run_id)
         conn.execute("commit")
     except Exception:

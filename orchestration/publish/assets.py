@@ -1,7 +1,6 @@
 """Publish assets at the end of the graph: the read-only snapshot BI tools query, and the charts drawn from it."""
 
 import datetime as dt
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 

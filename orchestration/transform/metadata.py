@@ -120,5 +120,3 @@ def table_metadata(
             return {}
 
     return metadata | lineage.get(unique_id, compute)
-
-
