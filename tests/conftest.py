@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,20 +90,113 @@ class BuiltWarehouse:
             return conn.execute(sql, params or []).fetchall()
 
 
+def _shared_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every xdist worker of this test session sees."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if worker_id != "master" else root
+
+
+@contextlib.contextmanager
+def _once(root: Path, name: str) -> Iterator[bool]:
+    """Under a lock shared by the workers: True for the first worker to get here, False for the others."""
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / f"{name}.done"
+        yield not done.exists()
+        done.touch()
+
+
 @pytest.fixture(scope="session")
 def golden_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tuple[Path, str]:
     """`ht-warehouse build` of the shipped sources, once per test session (shared by xdist workers)."""
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
+    root = _shared_root(tmp_path_factory, worker_id)
     golden, output_file = root / "golden" / "data", root / "golden" / "build_output.txt"
-    with (root / "golden.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not output_file.exists():
+    with _once(root, "golden") as first:
+        if first:
             built = cli(golden, "build")
             assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
             output_file.write_text(built.stdout)
     return golden, output_file.read_text()
+
+
+# The batch of tests/test_write_audit_publish.py and tests/test_crash_safety.py: a new release, a release that
+# passes every landing check but fails a dbt test (it repeats another release's publisher, jurisdiction and
+# period under a new id: the file that used to jam publishing) and a file that does not parse.
+NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
+SHIPPED_RELEASES = PROJECT_ROOT / "sources/report_releases/ochttf"
+# Generous: a build of that batch takes under a minute on 2 cores, two builds at a time somewhat more.
+BUILD_TIMEOUT = 300
+
+
+def land_mixed_batch(data_dir: Path) -> None:
+    landing = data_dir / "landing" / "report_releases"
+    landing.mkdir(parents=True, exist_ok=True)
+    (landing / NEW_RELEASE.name).write_bytes(NEW_RELEASE.read_bytes())
+    original = (SHIPPED_RELEASES / "ochttf-2021.yaml").read_text()
+    (landing / "ochttf-2021b.yaml").write_text(original.replace("release_id: ochttf-2021", "release_id: ochttf-2021b"))
+    (landing / "broken.yaml").write_text("release: [unclosed\n")
+    settle(*landing.iterdir())
+
+
+def settle(*paths: Path) -> None:
+    """Date files a while back: the pipeline leaves files younger than a second (still being copied) for later."""
+    past = time.time() - 10
+    for path in paths:
+        os.utime(path, (past, past))
+
+
+def marts_contents(database: Path) -> dict[str, list]:
+    """Each mart's row count and an order-independent hash of its rows, without what differs between two builds
+    of the same data (timestamps, paths of the landed copies, run and load ids)."""
+    contents = {}
+    with duckdb.connect(str(database), read_only=True) as conn:
+        for (table,) in conn.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1"):
+            columns = [
+                name
+                for name, data_type in conn.execute(
+                    "select column_name, data_type from duckdb_columns() where schema_name = 'marts' "
+                    "and table_name = ? order by column_index",
+                    [table],
+                ).fetchall()
+                if name not in ("run_id", "load_id", "file_path", "source_file")
+                and not data_type.startswith("TIMESTAMP")
+            ]
+            row = ", ".join(f'"{c}"' for c in columns)
+            count, digest = conn.execute(
+                f"select count(*), sum(hash(struct_pack({row})))::hugeint from marts.{table}"
+            ).fetchone()
+            contents[table] = [count, str(digest)]
+    return contents
+
+
+@dataclass(frozen=True)
+class ReferenceBuild:
+    data_dir: Path
+    output: str
+    marts: dict  # {"live": ..., "published": ...} right after the build
+
+
+@pytest.fixture(scope="session")
+def reference_build(
+    golden_build: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> ReferenceBuild:
+    """The mixed batch built undisturbed by `ht-warehouse build` on a copy of the golden build (shared)."""
+    root = _shared_root(tmp_path_factory, worker_id)
+    data_dir, record = root / "reference" / "data", root / "reference" / "build.json"
+    with _once(root, "reference") as first:
+        if first:
+            copy_data_dir(golden_build[0], data_dir)
+            land_mixed_batch(data_dir)
+            built = cli(data_dir, "build", timeout=BUILD_TIMEOUT)
+            # Exit 1: the build went through but refused files (listed in its summary).
+            assert built.returncode == 1, built.stdout[-3000:] + built.stderr[-3000:]
+            marts = {
+                "live": marts_contents(data_dir / "warehouse.duckdb"),
+                "published": marts_contents(data_dir / "published/current/warehouse.duckdb"),
+            }
+            record.write_text(json.dumps({"output": built.stdout, "marts": marts}))
+    saved = json.loads(record.read_text())
+    return ReferenceBuild(data_dir, saved["output"], saved["marts"])
 
 
 @contextlib.contextmanager
@@ -114,6 +209,7 @@ def using_data_dir(data_dir: Path) -> Iterator[object]:
         "HT_DUCKDB_PATH": data_dir / "warehouse.duckdb",
         "DAGSTER_HOME": data_dir / "dagster_home",
         "HT_LANDING_DIR": data_dir / "landing",
+        "HT_PUBLISH_DIR": data_dir / "published",
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in names.items():
