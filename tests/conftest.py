@@ -113,6 +113,7 @@ def golden_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tu
     golden, output_file = root / "golden" / "data", root / "golden" / "build_output.txt"
     with _once(root, "golden") as first:
         if first:
+            shutil.rmtree(golden, ignore_errors=True)  # left by a worker that failed here before
             built = cli(golden, "build")
             assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
             output_file.write_text(built.stdout)
@@ -150,7 +151,8 @@ def marts_contents(database: Path) -> dict[str, list]:
     of the same data (timestamps, paths of the landed copies, run and load ids)."""
     contents = {}
     with duckdb.connect(str(database), read_only=True) as conn:
-        for (table,) in conn.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1"):
+        tables = conn.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1")
+        for (table,) in tables.fetchall():
             columns = [
                 name
                 for name, data_type in conn.execute(
@@ -185,6 +187,7 @@ def reference_build(
     data_dir, record = root / "reference" / "data", root / "reference" / "build.json"
     with _once(root, "reference") as first:
         if first:
+            shutil.rmtree(data_dir, ignore_errors=True)  # left by a worker that failed here before
             copy_data_dir(golden_build[0], data_dir)
             land_mixed_batch(data_dir)
             built = cli(data_dir, "build", timeout=BUILD_TIMEOUT)

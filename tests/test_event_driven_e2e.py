@@ -159,7 +159,7 @@ def test_five_files_at_once_are_one_batch_and_a_killed_run_worker_loses_none(dep
     names = ["ochttf-2014", "ochttf-2015", "ochttf-2016", "ochttf-2017", "ochttf-2019"]
     for name in names:
         original = (SHIPPED_RELEASES / f"{name}.yaml").read_text()
-        (deployment.landing / f"{name}.yaml").write_text(original + "# Re-issued to the landing folder by the e2e test.\n")
+        (deployment.landing / f"{name}.yaml").write_text(original + "# Re-issued to the landing folder (e2e test).\n")
 
     def new_runs() -> list[dg.DagsterRun]:
         return [r for r in deployment.batch_runs() if r.run_id not in before]
