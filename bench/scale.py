@@ -6,9 +6,10 @@ Usage: uv run python bench/scale.py [--scales 1 10] [--history 10 1000 10000] [-
 Prints one table per part and saves everything as JSON under `$HT_DATA_DIR/bench/`. Every run works in its own
 temporary data directory; nothing touches the real warehouse.
 
-1. full build at each scale: (a) the orchestrated pipeline (`build_all`: one ingest run per file with validation,
-   then dbt and publish), (b) the same raw loads done directly (parse + append, no Dagster, no validation) plus
-   `dbt build` run by hand, (c) the compiled SQL of every model run directly in DuckDB after the raw loads;
+1. full build at each scale: (a) the orchestrated pipeline (one batch run: land and validate every file, load,
+   `dbt build` in the candidate, promote, publish), (b) the same raw loads done directly (parse + append, no Dagster,
+   no validation) plus `dbt build` run by hand, (c) the compiled SQL of every model run directly in DuckDB after the
+   raw loads;
 2. incremental: one new release from landing to the published snapshot with N releases already loaded;
 3. ingest throughput of the large release: parse, validate, stage and load, in rows per second, and peak memory;
 4. code location load: `dagster definitions validate`, and whether great-expectations is imported at load.
@@ -53,39 +54,43 @@ def _python(code: str, data_dir: Path, *args: str) -> dict:
 ORCHESTRATED = """
 import json, sys, time
 from pathlib import Path
-from orchestration.settings import apply_environment
+from orchestration.settings import apply_environment, duckdb_path, publish_dir
 apply_environment()
-import dagster as dg
-from orchestration.build import build_all
-from orchestration.definitions import defs
-from orchestration.ingest.landing import LandingZone
 started = time.perf_counter()
-landing = LandingZone(path=sys.argv[1], shipped_path=None)
+import dagster as dg
+from orchestration.build import run_batch
+from orchestration.definitions import defs
+from orchestration.engine.plan import make_plan
+plan = make_plan([Path(sys.argv[1])], duckdb_path(), publish_dir())
 with dg.DagsterInstance.get() as instance:
-    report = build_all(defs, instance, landing)
+    report = run_batch(defs, instance, plan.pending, plan.full)
+runs = len(dg.DagsterInstance.get().get_run_ids())
 print(json.dumps({"seconds": time.perf_counter() - started, "success": report.success,
-                  "files": len(report.ingest_results)}))
+                  "files": len(report.files), "runs": runs}))
 """
 
 RAW_LOADS = """
-import json, sys, time
+import datetime as dt, json, sys, time
 from pathlib import Path
 from orchestration.settings import apply_environment, duckdb_path
 apply_environment()
 import duckdb
+from orchestration.engine.warehouse import candidate_path
+from orchestration.ingest.discovery import FileVersion
 from orchestration.ingest.kinds import SOURCE_KIND_LIST
 from orchestration.ingest.landing import LandingZone
-from orchestration.ingest.loader import FileVersion, append_file_version
+from orchestration.ingest.loader import append_file_version
 started = time.perf_counter()
 landing = LandingZone(path=sys.argv[1], shipped_path=None)
 rows = 0
-with duckdb.connect(str(duckdb_path())) as conn:
+# dbt's profile writes `<HT_DUCKDB_PATH>.candidate`: load there, so that `dbt build` by hand finds the rows.
+with duckdb.connect(str(candidate_path(duckdb_path()))) as conn:
     for kind in SOURCE_KIND_LIST:
         for file in landing.list_files(kind.name):
             frames = kind.parse(file.path)
             rows += sum(len(f) for f in frames.values())
             version = FileVersion(kind.name, file.partition_key, str(file.path), file.sha256())
-            append_file_version(conn, version, frames, "bench")
+            append_file_version(conn, version, frames, "bench", dt.datetime.now(dt.UTC))
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
 """
 
@@ -121,7 +126,7 @@ def _compiled_sql_seconds(data_dir: Path) -> float:
     for node_id in sorted(nodes):
         visit(node_id)
     started = time.perf_counter()
-    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb.candidate")) as conn:
         for node_id in order:
             node = nodes[node_id]
             if node["resource_type"] == "seed":
@@ -144,6 +149,7 @@ def full_build(scale: int, workdir: Path, synthetic: Path) -> dict:
         "scale": scale,
         "rows": loads["rows"],
         "files": orchestrated["files"],
+        "orchestrated_runs": orchestrated["runs"],
         "orchestrated_s": round(orchestrated["seconds"], 1),
         "raw_loads_s": round(loads["seconds"], 1),
         "dbt_build_s": round(dbt_build, 1),
@@ -156,39 +162,37 @@ def full_build(scale: int, workdir: Path, synthetic: Path) -> dict:
 
 
 INCREMENTAL = """
-import json, sys, time
+import datetime as dt, json, sys, time
 from pathlib import Path
 from orchestration.settings import apply_environment, duckdb_path
 apply_environment()
 import dagster as dg, duckdb
-from orchestration.build import ingest_file
+from orchestration.build import run_batch
 from orchestration.definitions import defs
+from orchestration.ingest.discovery import FileVersion
+from orchestration.ingest.files import sha256_of
 from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
 from orchestration.ingest.landing import LandingZone
-from orchestration.ingest.loader import FileVersion, append_file_version
-from orchestration.jobs import TRANSFORM_JOB_NAME
+from orchestration.ingest.loader import append_file_version
 history, new_release = Path(sys.argv[1]), Path(sys.argv[2])
 kind = SOURCE_KINDS_BY_NAME["report_releases"]
 landing = LandingZone(path=str(history.parent), shipped_path=None)
 files = list(landing.list_files("report_releases"))
-# History is bulk-loaded through the pipeline's own parser and loader (no runs: 10,000 runs would take hours).
+# History is bulk-loaded through the pipeline's own parser and loader (no validation: 10,000 files take long).
 started = time.perf_counter()
 with duckdb.connect(str(duckdb_path())) as conn:
     for file in files:
         append_file_version(conn, FileVersion(kind.name, file.partition_key, str(file.path), file.sha256()),
-                            kind.parse(file.path), "bench-history")
+                            kind.parse(file.path), "bench-history", dt.datetime.now(dt.UTC))
 history_s = time.perf_counter() - started
 with dg.DagsterInstance.get() as instance:
-    instance.add_dynamic_partitions(kind.partitions_name, [f.partition_key for f in files])
-    defs.resolve_job_def(TRANSFORM_JOB_NAME).execute_in_process(instance=instance)  # the warehouse as it stands
+    base = run_batch(defs, instance, [], full=True)  # the warehouse as it stands: every model built and promoted
     started = time.perf_counter()
-    ingest = ingest_file(defs, instance, "report_releases", new_release.stem, str(new_release))
-    ingested = time.perf_counter()
-    transform = defs.resolve_job_def(TRANSFORM_JOB_NAME).execute_in_process(instance=instance)
+    version = FileVersion(kind.name, new_release.stem, str(new_release), sha256_of(new_release))
+    event = run_batch(defs, instance, [version])
     done = time.perf_counter()
-print(json.dumps({"history_load_s": history_s, "ingest_s": ingested - started, "dbt_and_publish_s": done - ingested,
-                  "landing_to_published_s": done - started, "ingest_ok": ingest.success,
-                  "transform_ok": transform.success}))
+print(json.dumps({"history_load_s": history_s, "landing_to_published_s": done - started,
+                  "base_ok": base.success, "event_ok": event.success}))
 """
 
 
@@ -212,10 +216,12 @@ from pathlib import Path
 from orchestration.settings import apply_environment, duckdb_path
 apply_environment()
 import duckdb
+from orchestration.ingest.discovery import FileVersion
 from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
-from orchestration.ingest.loader import FileVersion, append_file_version
+from orchestration.ingest.loader import append_file_version
 from orchestration.ingest.staging import StagedVersion
 from orchestration.quality.checks import validate
+import datetime as dt
 path = Path(sys.argv[1])
 kind = SOURCE_KINDS_BY_NAME["report_releases"]
 t0 = time.perf_counter(); tables = kind.parse(path); t1 = time.perf_counter()
@@ -225,7 +231,8 @@ staged.write_tables(tables)
 frames = staged.read_tables()
 t3 = time.perf_counter()
 with duckdb.connect(str(duckdb_path())) as conn:
-    append_file_version(conn, FileVersion("report_releases", path.stem, str(path), "bench"), frames, "bench")
+    append_file_version(conn, FileVersion("report_releases", path.stem, str(path), "bench"), frames, "bench",
+                        dt.datetime.now(dt.UTC))
 t4 = time.perf_counter()
 rows = len(tables["report_figures"])
 print(json.dumps({"rows": rows, "parse_s": t1 - t0, "validate_s": t2 - t1, "stage_s": t3 - t2, "load_s": t4 - t3,

@@ -27,8 +27,8 @@ def explained_lock_errors(database: str) -> Iterator[None]:
             description=(
                 f"The DuckDB file {database} is locked by {holder}. DuckDB allows one writing process per file. "
                 "Fix: close that process (a DuckDB client or BI tool holding the file open, another "
-                "`ht-warehouse build` or `dg dev`), or open readers with read_only=True; inside Dagster every "
-                "writer runs in the duckdb_writer pool (limit 1), so check $DAGSTER_HOME/dagster.yaml keeps it."
+                "`ht-warehouse build` or `dg dev`), or open readers with read_only=True. The pipeline itself never "
+                "writes this file in place: it writes a candidate copy and swaps it in (orchestration/engine/)."
             ),
             metadata={"database": database, "holder": holder, "duckdb_error": text},
         ) from error

@@ -97,17 +97,14 @@ def corpus(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFac
     checks = _failed_checks_per_file(report.result)
     accepted = {(f.partition_key, f.sha256) for f in report.loaded}
     outcomes: dict[str, Landed] = {}
+    corrections = {}  # the corrected file is the original under the case's name: landed once per distinct pair
     for case in CASES:
         version = versions[case.id]
         folder = quarantine_dir() / case.kind / version.partition_key / version.sha256
-        corrected = land(
-            FileVersion(
-                case.kind,
-                version.partition_key,
-                str(_write(tmp_path_factory.mktemp(case.id), case, case.original.read_bytes(), corrected=True)),
-                "",
-            )
-        )
+        if (case.original, case.name) not in corrections:
+            fixed = _write(tmp_path_factory.mktemp(case.id), case, case.original.read_bytes(), corrected=True)
+            corrections[case.original, case.name] = land(FileVersion(case.kind, version.partition_key, str(fixed), ""))
+        corrected = corrections[case.original, case.name]
         failed = checks.get((version.partition_key, version.sha256), {})
         outcomes[case.id] = Landed(
             refused_by=list(failed),

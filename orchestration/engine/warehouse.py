@@ -143,6 +143,11 @@ def record_dbt_process(warehouse: Path, pid: int) -> None:
     _dbt_pid_file(warehouse).write_text(str(pid), encoding="utf-8")
 
 
+def forget_dbt_process(warehouse: Path) -> None:
+    """The recorded dbt process has ended."""
+    _dbt_pid_file(warehouse).unlink(missing_ok=True)
+
+
 def _stop_orphaned_dbt(warehouse: Path) -> str | None:
     """A dbt process of a writer that was killed may still write the candidate: stop it (SIGKILL)."""
     pid_file = _dbt_pid_file(warehouse)

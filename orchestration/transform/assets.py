@@ -19,7 +19,13 @@ from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 
 from orchestration.engine.batch import Batch
 from orchestration.engine.gate import blocking_results, describe, failing_rows
-from orchestration.engine.warehouse import candidate_path, dbt_fingerprint, read_state, record_dbt_process
+from orchestration.engine.warehouse import (
+    candidate_path,
+    dbt_fingerprint,
+    forget_dbt_process,
+    read_state,
+    record_dbt_process,
+)
 from orchestration.ingest.discovery import FileVersion, LandedFile
 from orchestration.ingest.land import refuse_after_tests
 from orchestration.ingest.landing import quarantine
@@ -31,6 +37,15 @@ from orchestration.transform.project import dbt_project
 from orchestration.transform.translator import translator
 
 Built = tuple[DbtCliInvocation, list[Any], list[dict[str, Any]]]
+# dagster-dbt gives every invocation its own target folder (about 10 MB: compiled SQL, manifest, run results).
+# The newest are kept to look into; an event a minute would otherwise fill a disk in days.
+DBT_INVOCATIONS_KEPT = 20
+
+
+def _prune_dbt_invocations(keep: int = DBT_INVOCATIONS_KEPT) -> None:
+    folders = sorted(dbt_project.target_path.glob("warehouse_dbt_models-*"), key=lambda p: p.stat().st_mtime)
+    for folder in folders[:-keep]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _build_args(context: dg.AssetExecutionContext) -> list[str]:
@@ -49,6 +64,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, batch: Batch,
     invocation = dbt.cli(_build_args(context), context=context, raise_on_error=False)
     record_dbt_process(batch.warehouse, invocation.process.pid)
     events = list(invocation.stream())
+    forget_dbt_process(batch.warehouse)
     return invocation, events, blocking_results(invocation.get_artifact("run_results.json"))
 
 
@@ -83,6 +99,7 @@ def _failing_alone(dbt: DbtCliResource, batch: Batch, versions: list[FileVersion
     )
     record_dbt_process(batch.warehouse, invocation.process.pid)
     invocation.wait()
+    forget_dbt_process(batch.warehouse)
     return blocking_results(invocation.get_artifact("run_results.json"))
 
 
@@ -181,6 +198,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     single write lock (dagster-dbt's own fetchers query while dbt still holds it).
     """
     batch = warehouse.batch
+    _prune_dbt_invocations()
     built = _audit(context, dbt, batch)
     if built is None:
         context.log.warning("Every new file of this batch failed the warehouse's tests: nothing goes live.")

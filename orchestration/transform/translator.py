@@ -1,4 +1,8 @@
-"""How dbt resources appear in Dagster: keys, groups, owners, descriptions. Decided here and nowhere else."""
+"""How dbt resources appear in Dagster: keys, groups, owners, descriptions. Decided here and nowhere else.
+
+No automation conditions: the dbt models are built by the batch run that loaded their inputs (jobs.py), in the
+candidate warehouse, never by a separate automation run.
+"""
 
 from __future__ import annotations
 
@@ -21,20 +25,6 @@ DBT_GROUPS = ("reference", "staging", "intermediate", "marts", "audit", "bi")
 MODEL_GROUPS = DBT_GROUPS[1:]
 
 
-def rebuild_after_upstream_update() -> dg.AutomationCondition:
-    """Rebuild once an upstream table was updated and nothing upstream is still running.
-
-    `AutomationCondition.eager()` without its "no dependency missing" clause: a refused file leaves its
-    partition of a raw table missing for good, and that must not stop every later rebuild. An update seen
-    while upstream runs are still going is remembered (`since_last_handled`) until the rebuild happens.
-    """
-    return (
-        dg.AutomationCondition.any_deps_updated().since_last_handled()
-        & ~dg.AutomationCondition.any_deps_in_progress()
-        & ~dg.AutomationCondition.in_progress()
-    ).with_label("rebuild after an upstream update")
-
-
 class WarehouseTranslator(DagsterDbtTranslator):
     """Groups follow the model's folder (staging, intermediate, marts, audit, bi); seeds form the reference group."""
 
@@ -53,11 +43,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         return ["team:analytics-engineering"]
-
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return None
-        return rebuild_after_upstream_update()
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = dbt_resource_props.get("description") or ""
