@@ -8,11 +8,13 @@ naming the row and field.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from orchestration.ingest.errors import SourceFileError
@@ -62,30 +64,39 @@ def parse_error_details(error: SourceFileError) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _release_summary(folder: Path) -> tuple[str, str, str, str, float | None]:
+    """(publisher, jurisdiction, period start, period end, headline victims) of one staged release version.
+
+    A staged version never changes (its folder is named by its sha256): read once per process, so that landing a
+    batch of N releases does not read every other release N times.
+    """
+    with duckdb.connect() as conn:
+        release = conn.execute(
+            "select publisher_code, jurisdiction_id, period_start::varchar, period_end::varchar "
+            "from read_parquet(?)",
+            [str(folder / "report_releases.parquet")],
+        ).fetchone()
+        headline = conn.execute(
+            "select max(value) from read_parquet(?) where metric = 'victims' and breakdown_dimension = 'total' "
+            "and unit = 'count' and period_start::varchar = ? and period_end::varchar = ?",
+            [str(folder / "report_figures.parquet"), release[2], release[3]],
+        ).fetchone()[0]
+    return (*release, float(headline) if headline is not None else None)
+
+
 def _previous_headline(tables: dict[str, pd.DataFrame], partition_key: str) -> float | None:
     """The headline victim count of the publisher's previous release for the same jurisdiction, if staged."""
     release = tables["report_releases"].iloc[0]
     candidates = []
     for version in latest_passed_versions("report_releases", exclude_partition=partition_key):
-        other = version.read_tables()
-        previous = other["report_releases"].iloc[0]
-        if (previous["publisher_code"], previous["jurisdiction_id"]) != (
-            release["publisher_code"],
-            release["jurisdiction_id"],
-        ):
+        publisher, jurisdiction, _, period_end, headline = _release_summary(version.folder)
+        if (publisher, jurisdiction) != (release["publisher_code"], release["jurisdiction_id"]):
             continue
-        if str(previous["period_end"]) >= str(release["period_start"]):
+        if period_end >= str(release["period_start"]):
             continue
-        figures = other["report_figures"]
-        headline = figures[
-            (figures["metric"] == "victims")
-            & (figures["breakdown_dimension"] == "total")
-            & (figures["unit"] == "count")
-            & (figures["period_start"] == previous["period_start"])
-            & (figures["period_end"] == previous["period_end"])
-        ]
-        if not headline.empty:
-            candidates.append((str(previous["period_end"]), float(headline["value"].max())))
+        if headline is not None:
+            candidates.append((period_end, headline))
     return max(candidates)[1] if candidates else None
 
 
