@@ -79,26 +79,10 @@ class BatchReport:
     def refused(self) -> list[FileOutcome]:
         return [f for f in self.files if not f.accepted]
 
-    def failed_checks(self, severity: str = "ERROR") -> list[str]:
-        return failed_checks(self.result, severity) if self.result else []
-
-
-def failed_checks(result: dg.ExecuteInProcessResult, severity: str = "ERROR") -> list[str]:
-    """`<asset>[<partition>]: <check>` for each failed check of the given severity in a run."""
-    found = []
-    for event in result.all_events:
-        if event.event_type_value != "ASSET_CHECK_EVALUATION":
-            continue
-        data = event.asset_check_evaluation_data
-        if not data.passed and data.severity.value == severity:
-            partition = f"[{data.partition}]" if data.partition else ""
-            found.append(f"{data.asset_key.to_user_string()}{partition}: {data.check_name}")
-    return found
-
 
 def _file_outcomes(result: dg.ExecuteInProcessResult) -> list[FileOutcome]:
     """One outcome per landed file version, from its `landed/<kind>` materialization and its failed checks."""
-    outcomes: dict[tuple[str, str], FileOutcome] = {}
+    outcomes: dict[tuple[str, str, str], FileOutcome] = {}
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if materialization.asset_key.path[0] != "landed":

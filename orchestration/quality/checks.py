@@ -73,8 +73,7 @@ def _release_summary(folder: Path) -> tuple[str, str, str, str, float | None]:
     """
     with duckdb.connect() as conn:
         release = conn.execute(
-            "select publisher_code, jurisdiction_id, period_start::varchar, period_end::varchar "
-            "from read_parquet(?)",
+            "select publisher_code, jurisdiction_id, period_start::varchar, period_end::varchar from read_parquet(?)",
             [str(folder / "report_releases.parquet")],
         ).fetchone()
         headline = conn.execute(
