@@ -143,3 +143,21 @@ def test_batch_that_failed_three_times_waits_for_a_fix(private_warehouse: BuiltW
     skipped = _evaluate(private_warehouse.instance)
     assert isinstance(skipped, dg.SkipReason)
     assert f"failed 3 times; open its runs (tag ht/batch={digest})" in skipped.skip_message
+
+
+def test_files_no_parser_takes_are_named_not_ignored(tmp_path: Path) -> None:
+    from orchestration.engine.ledger import discover
+
+    folder = tmp_path / "landing" / "report_releases"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("hello")
+    bad_name = folder / "my report.yaml"
+    bad_name.write_text(NEW_RELEASE.read_text())
+    _settled(bad_name)
+    found = discover([tmp_path / "landing"], tmp_path / "warehouse.duckdb")
+    assert found.pending == []
+    assert sorted(found.skipped) == [
+        f"{bad_name}: the file name 'my report.yaml' is not a plain name (letters, digits, '-' and '_', at most 100);"
+        " rename it to <key>.<extension>",
+        f"{folder / 'notes.txt'}: not a file type report_releases/ takes (expected .yaml, .yml, .xlsx, .csv)",
+    ]

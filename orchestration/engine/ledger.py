@@ -18,7 +18,14 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.discovery import SOURCE_KINDS, FileVersion, LandedFile, list_files, unsafe_name_problem
+from orchestration.ingest.discovery import (
+    SOURCE_KINDS,
+    FileVersion,
+    LandedFile,
+    list_files,
+    unsafe_name_problem,
+    unsupported_files,
+)
 from orchestration.ingest.files import sha256_of
 from orchestration.settings import data_dir, quarantine_dir
 
@@ -100,6 +107,8 @@ def discover(roots: list[Path], warehouse: Path, limit: int | None = None, settl
     skipped: list[str] = []
     processed = unsettled = 0
     for kind in SOURCE_KINDS:
+        for path in unsupported_files(roots, kind):
+            skipped.append(f"{path}: not a file type {kind}/ takes (expected {', '.join(SOURCE_KINDS[kind])})")
         for file in list_files(roots, kind):
             if problem := unsafe_name_problem(file.path.name):
                 skipped.append(f"{file.path}: {problem}; rename it to <key>.<extension>")

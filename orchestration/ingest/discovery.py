@@ -71,6 +71,17 @@ def unsafe_name_problem(name: str) -> str | None:
     return None
 
 
+def unsupported_files(roots: Iterable[Path], kind: str) -> Iterator[Path]:
+    """Files in a kind's folder that no parser takes (say so rather than ignore them silently)."""
+    for root in roots:
+        folder = root / kind
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                side_file = path.name.endswith(PROVENANCE_SUFFIX) or path.name.startswith(".") or path.suffix == ".md"
+                if path.is_file() and path.suffix.lower() not in SOURCE_KINDS[kind] and not side_file:
+                    yield path
+
+
 def list_files(roots: Iterable[Path], kind: str) -> Iterator[LandedFile]:
     """Every file of a kind under the given roots, cheaply: a stat per file, no reads."""
     suffixes = SOURCE_KINDS[kind]
