@@ -1,14 +1,13 @@
 """One batch: the file versions a run accepts or retracts, applied to a candidate copy of the live warehouse.
 
 The ingest step lands each file and records the accepted versions here; the dbt step tests the candidate and,
-if a test fails, rebuilds candidates with fewer versions (`prepare(without=...)`) to find the responsible files.
+if a test fails, prepares candidates holding fewer versions (`prepare(versions)`) to find the responsible files.
 Nothing here touches the live file except `promote`, after every error-level test passed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +18,6 @@ from orchestration.ingest.discovery import FileVersion
 from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
 from orchestration.ingest.loader import append_file_version, ensure_raw_schema, retract_file_version
 from orchestration.ingest.staging import StagedVersion
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,9 +65,9 @@ class Batch:
                 self.run_id,
                 self.started_at,
                 selection,
-                [f"{v.kind}/{v.partition_key}@{v.sha256[:12]}" for v in accepted],
-                [f"{v.kind}/{v.partition_key}@{v.sha256[:12]}" for v in self.quarantined],
-                [f"{v.kind}/{v.partition_key}@{v.sha256[:12]}" for v in self.retracted],
+                [v.label for v in accepted],
+                [v.label for v in self.quarantined],
+                [v.label for v in self.retracted],
             )
         files.promote(self.candidate, self.warehouse)
         self.candidate = None

@@ -210,7 +210,7 @@ def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehou
                     "dagster/column_schema": column_schema(kind.raw_tables[0]),
                     "dagster/table_name": f"raw.{kind.raw_tables[0]}",
                     "rows_per_table": dg.MetadataValue.json(rows),
-                    "versions_loaded": dg.MetadataValue.json([f"{v.partition_key}@{v.sha256[:12]}" for v in loaded]),
+                    "versions_loaded": dg.MetadataValue.json([v.label for v in loaded]),
                     "changed": kind.name in accepted_kinds,
                     "stage": "candidate: live once the dbt tests pass",
                 },

@@ -54,6 +54,11 @@ class FileVersion:
     mtime: float = 0.0
 
     @property
+    def label(self) -> str:
+        """`<kind>/<key>@<sha256 prefix>`, for logs and the batch log."""
+        return f"{self.kind}/{self.partition_key}@{self.sha256[:12]}"
+
+    @property
     def key(self) -> tuple[str, str, str]:
         return (self.kind, self.partition_key, self.sha256)
 
