@@ -60,6 +60,12 @@ def cli(data_dir: Path, *args: str, timeout: float = 600) -> subprocess.Complete
     )
 
 
+def query(database: Path, sql: str) -> list[tuple]:
+    """Rows of one query on a DuckDB file, opened read-only (as BI tools open the snapshot)."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
 def copy_data_dir(source: Path, target: Path) -> Path:
     """A private copy of a built data directory (warehouse, snapshots, Dagster instance, archive, ledger)."""
     shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)

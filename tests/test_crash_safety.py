@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import (
@@ -25,12 +24,8 @@ from tests.conftest import (
     copy_data_dir,
     land_mixed_batch,
     marts_contents,
+    query,
 )
-
-
-def _query(database: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(database), read_only=True) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def _start_build(data_dir: Path) -> subprocess.Popen:
@@ -89,7 +84,7 @@ def test_sigkill_at_every_stage_loses_nothing_and_blocks_nothing(
     crashed: Path, reference_build: ReferenceBuild
 ) -> None:
     snapshot = crashed / "published/current/warehouse.duckdb"
-    published_before = _query(snapshot, "select count(*) from marts.fct_report_figures")
+    published_before = query(snapshot, "select count(*) from marts.fct_report_figures")
     for stage, marker, delay, target in KILLS:
         build = _start_build(crashed)
         _read_until(build, marker)
@@ -100,9 +95,9 @@ def test_sigkill_at_every_stage_loses_nothing_and_blocks_nothing(
             os.kill(build.pid, signal.SIGKILL)
         build.wait(timeout=30)
         # Readers are never blocked and see a whole snapshot: the old one or, after the promote, the new one.
-        rows = _query(snapshot, "select count(*) from marts.fct_report_figures")
+        rows = query(snapshot, "select count(*) from marts.fct_report_figures")
         assert rows in (published_before, [(published_before[0][0] + 5,)]), stage
-        _query(crashed / "warehouse.duckdb", "select count(*) from raw.load_log")
+        query(crashed / "warehouse.duckdb", "select count(*) from raw.load_log")
 
     started = time.monotonic()
     final = cli(crashed, "build", timeout=BUILD_TIMEOUT)
@@ -118,7 +113,7 @@ def test_sigkill_at_every_stage_loses_nothing_and_blocks_nothing(
 
 def test_sigterm_stops_a_build_within_seconds_and_changes_nothing(crashed: Path) -> None:
     live = crashed / "warehouse.duckdb"
-    batch_before = _query(live, "select max(batch_id) from raw.batch_log")
+    batch_before = query(live, "select max(batch_id) from raw.batch_log")
     build = _start_build(crashed)
     _read_until(build, "Running dbt command")
     time.sleep(1)
@@ -128,7 +123,7 @@ def test_sigterm_stops_a_build_within_seconds_and_changes_nothing(crashed: Path)
     assert time.monotonic() - stopped_at < 30
     assert build.returncode == 130, output[-3000:]
     assert "Interrupted: nothing was promoted" in output
-    assert _query(live, "select max(batch_id) from raw.batch_log") == batch_before
+    assert query(live, "select max(batch_id) from raw.batch_log") == batch_before
     assert list(crashed.glob("warehouse.duckdb.candidate*")) == []
     time.sleep(1)
     assert _dbt_processes() == []

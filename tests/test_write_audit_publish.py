@@ -5,18 +5,10 @@ every landing check but fails a dbt test, and a file that does not parse)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import duckdb
-
-from tests.conftest import BUILD_TIMEOUT, NEW_RELEASE, SHIPPED_RELEASES, ReferenceBuild, cli, settle
+from tests.conftest import BUILD_TIMEOUT, NEW_RELEASE, SHIPPED_RELEASES, ReferenceBuild, cli, query, settle
 
 DUPLICATE_TEST = "unique_combination_victims_report_changes_jurisdiction_id__period_id"
-
-
-def _query(database: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(database), read_only=True) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_file_failing_a_dbt_test_is_quarantined_and_the_rest_of_its_batch_is_published(
@@ -32,9 +24,9 @@ def test_file_failing_a_dbt_test_is_quarantined_and_the_rest_of_its_batch_is_pub
         "select victim_count from marts.fct_victims where source_id = '{}' and breakdown_dimension = 'total' "
         "and unit = 'count'"
     )
-    assert _query(snapshot, total.format("ochttf-2025")) == [(411,)]
-    assert _query(snapshot, total.format("ochttf-2021b")) == []
-    assert _query(
+    assert query(snapshot, total.format("ochttf-2025")) == [(411,)]
+    assert query(snapshot, total.format("ochttf-2021b")) == []
+    assert query(
         data_dir / "warehouse.duckdb", "select count(*) from raw.report_releases where release_id = 'ochttf-2021b'"
     ) == [(0,)]
     # Quarantined with the failing test and its failing rows.
@@ -55,7 +47,7 @@ def test_a_later_file_still_publishes_and_nothing_new_starts_no_run(reference_bu
     assert built.returncode == 0, built.stdout[-3000:]
     assert "Files:         1 loaded, 0 refused" in built.stdout
     snapshot = data_dir / "published/current/warehouse.duckdb"
-    assert _query(snapshot, "select latest_version from marts.dim_source where source_id = 'ochttf-2019'") == [(2,)]
+    assert query(snapshot, "select latest_version from marts.dim_source where source_id = 'ochttf-2019'") == [(2,)]
     # Nothing new: an answer from the ledger, no Dagster run.
     again = cli(data_dir, "build")
     assert again.returncode == 0 and "Nothing new:" in again.stdout
@@ -67,12 +59,12 @@ def test_retract_takes_a_version_out_and_publishes(reference_build: ReferenceBui
     landed = data_dir / "landing/report_releases" / NEW_RELEASE.name
     snapshot = data_dir / "published/current/warehouse.duckdb"
     count = "select count(*) from marts.fct_report_figures where source_id = 'ochttf-2025'"
-    assert _query(snapshot, count) == [(5,)]
+    assert query(snapshot, count) == [(5,)]
 
     retracted = cli(data_dir, "retract", str(landed), timeout=BUILD_TIMEOUT)
     assert retracted.returncode == 0, retracted.stdout[-3000:] + retracted.stderr[-2000:]
-    assert _query(snapshot, count) == [(0,)]
-    assert _query(
+    assert query(snapshot, count) == [(0,)]
+    assert query(
         data_dir / "warehouse.duckdb",
         "select outcome from raw.load_log where partition_key = 'ochttf-2025' order by loaded_at",
     ) == [("loaded",), ("retracted",)]
