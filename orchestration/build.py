@@ -15,7 +15,9 @@ import dagster as dg
 
 from orchestration.ingest.discovery import FileVersion
 from orchestration.jobs import BATCH_JOB_NAME, BATCH_TAG, batch_selection
+from orchestration.quality.checks import WAREHOUSE_TESTS_CHECK
 from orchestration.runs import reap_dead_runs
+from orchestration.settings import quarantine_dir
 
 
 def batch_digest(versions: Iterable[FileVersion]) -> str:
@@ -50,6 +52,7 @@ class FileOutcome:
     sha256: str
     accepted: bool
     problem: str = ""
+    report: str = ""  # the validation report (HTML) of the file's landing checks
 
 
 @dataclass
@@ -93,6 +96,7 @@ def _file_outcomes(result: dg.ExecuteInProcessResult) -> list[FileOutcome]:
             partition_key=str(materialization.partition),
             sha256=str(metadata["file_sha256"].value),
             accepted=bool(metadata["passed_validation"].value),
+            report=str(metadata["validation_report"].value) if "validation_report" in metadata else "",
         )
         outcomes[(materialization.asset_key.path[1], outcome.partition_key, outcome.sha256)] = outcome
     by_partition = {(kind, key): o for (kind, key, _), o in outcomes.items()}
@@ -104,7 +108,12 @@ def _file_outcomes(result: dg.ExecuteInProcessResult) -> list[FileOutcome]:
         if outcome is None or data.passed or data.severity.value != "ERROR":
             continue
         outcome.accepted = False
-        outcome.problem = outcome.problem or f"{data.check_name}: {data.description}"
+        if not outcome.problem:
+            outcome.problem = f"{data.check_name}: {data.description}"
+            if data.check_name == WAREHOUSE_TESTS_CHECK:  # refused by dbt: its report is in the quarantine
+                outcome.report = str(
+                    quarantine_dir() / data.asset_key.path[-1] / outcome.partition_key / outcome.sha256 / "report.json"
+                )
     return list(outcomes.values())
 
 

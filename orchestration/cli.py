@@ -59,9 +59,12 @@ def _print_files(report: BatchReport) -> None:
     else:
         print(f"Files:         {len(report.loaded)} loaded, {len(report.refused)} refused")
     if report.refused:
-        print(f"Refused files (copied to {quarantine_dir()} with a report.json; fix and drop again):")
+        print(f"Refused files (kept in {quarantine_dir()}; fix a file and drop it again):")
         for outcome in report.refused:
-            print(f"  ✗ {outcome.path}: {outcome.problem}")
+            check, _, message = outcome.problem.partition(": ")
+            print(f"  ✗ {outcome.path}\n      {check}: {message}")
+            if outcome.report:
+                print(f"      report: {outcome.report}")
 
 
 def _run(

@@ -33,6 +33,8 @@ class Vocabulary:
     breakdowns: frozenset[tuple[str, str]]
     required_parts: frozenset[tuple[str, str]]
     jurisdictions: frozenset[str]
+    # The 50 states and DC: what a state table must cover unless it declares a partial scope.
+    states: frozenset[str]
     code_lists: dict[str, frozenset[str]]
 
     @property
@@ -61,5 +63,6 @@ def vocabulary() -> Vocabulary:
             if r["required_for_completeness"] == "true"
         ),
         jurisdictions=frozenset(r["jurisdiction_id"] for r in _read("jurisdictions")),
+        states=frozenset(r["jurisdiction_id"] for r in _read("jurisdictions") if r["jurisdiction_level"] == "state"),
         code_lists={k: frozenset(v) for k, v in code_lists.items()},
     )

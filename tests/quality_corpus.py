@@ -60,6 +60,22 @@ def _swap_last_rows(data: bytes) -> bytes:
     return b"\n".join([*lines[:-2], lines[-1], lines[-2]]) + b"\n"
 
 
+def _first_lines(count: int, cut: int = 0) -> Callable[[bytes], bytes]:
+    """The header and `count` data rows with no final line end, `cut` bytes short: a copy that stopped early."""
+
+    def truncate(data: bytes) -> bytes:
+        kept = b"\n".join(data.split(b"\n")[: count + 1])
+        return kept[: len(kept) - cut]
+
+    return truncate
+
+
+def _without_state(postal: str) -> Callable[[bytes], bytes]:
+    return lambda data: b"".join(
+        line for line in data.splitlines(keepends=True) if not line.endswith(b"," + postal.encode() + b"\n")
+    )
+
+
 def _large(data: bytes) -> bytes:
     padding = "# " + "x" * 1000 + "\n"
     return data + (padding * 6000).encode()
@@ -78,7 +94,6 @@ CASES = [
         PARSE,
         "not valid UTF-8",
     ),
-    Case("bom_release", RELEASE, lambda d: b"\xef\xbb\xbf" + d, PARSE, "byte-order mark"),
     Case("yaml_syntax_error", RELEASE, sub(r"^figures:$", "figures: [unclosed"), PARSE, "invalid YAML"),
     Case("missing_required_field", RELEASE, sub(r"^  title: .*\n", ""), PARSE, "missing required field(s) title"),
     Case(
@@ -212,6 +227,59 @@ CASES = [
         sub(r"^2024,155819,31529.0,", "2024,155819,315290,"),
         "substantive_signals_within_total",
         "line",
+    ),
+    # --- plausibility (quality/plausibility.py): each landed as a re-delivery of the loaded file ---
+    Case(
+        "cases_tenfold_typo",  # 48 -> 480: vs the loaded version, and 480 cases from 191 calls
+        STATES,
+        sub(r"^2016,191,48,alabama,AL$", "2016,191,480,alabama,AL"),
+        "correction_explained",
+        "line 2 (AL 2016), Cases_Reported: 48 -> 480",
+    ),
+    Case(
+        "cases_thousandfold",
+        STATES,
+        sub(r"^2016,191,48,alabama,AL$", "2016,191,48000,alabama,AL"),
+        "no_tenfold_jump",
+        "line 2 (AL 2016), Cases_Reported = 48,000 vs 54 for 2015",
+    ),
+    Case(
+        "state_above_national",  # the largest published national count for 2016 is 8,042
+        STATES,
+        sub(r"^2016,4137,1323,california,CA$", "2016,4137,8100,california,CA"),
+        "state_not_above_national",
+        "line 22 (CA 2016), Cases_Reported = 8,100 vs national 8,042",
+    ),
+    Case(
+        "cases_far_above_calls",
+        STATES,
+        sub(r"^2016,191,48,alabama,AL$", "2016,19,48,alabama,AL"),
+        "cases_not_far_above_contacts",
+        "line 2 (AL 2016), cases = 48 vs calls = 19",
+    ),
+    Case("truncated_mid_row", STATES, _first_lines(130, cut=4), PARSE, "line 131: the file ends mid-row"),
+    Case("truncated_at_row_end", STATES, _first_lines(130), "every_state_present", "2012: no row for NC"),
+    Case("missing_states", STATES, _without_state("WY"), "every_state_present", "2012: no row for WY"),
+    Case(
+        "correction_without_note",
+        STATES,
+        sub(r"^2016,4137,1323,california,CA$", "2016,4137,132,california,CA"),
+        "correction_explained",
+        "line 22 (CA 2016), Cases_Reported: 1,323 -> 132",
+    ),
+    Case(
+        "fiscal_signals_hundredfold",
+        FISCAL,
+        sub(r"^2024,155819,", "2024,15581900,"),
+        "no_tenfold_jump",
+        "line 13 (FY2024), total_signals = 15,581,900 vs 184,179 for FY2023",
+    ),
+    Case(
+        "release_headline_hundredfold",
+        RELEASE,
+        sub(r"^  value: 357$", "  value: 35700"),
+        "no_tenfold_jump",
+        "value = 35,700 vs 415 for 2017-01-01..2018-12-31 in ochttf-2019",
     ),
     Case("unknown_scope", PUBLISHED, sub(r",national_hotline,", ",everywhere,"), "scope_is_known", "everywhere"),
     Case(

@@ -6,6 +6,7 @@ records what happened, then each case is its own test.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -172,3 +173,61 @@ def test_warning_level_failure_is_shown_but_does_not_block(built_warehouse: Buil
 
 
 PARSE_CHECK = "file_parses"
+
+
+def _evaluations(report, partition: str, sha256: str) -> dict[str, object]:
+    """The check evaluations logged for one file version: they follow its landing materialization."""
+    found, current = {}, None
+    for event in report.result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key.path[0] == "landed":
+            materialization = event.event_specific_data.materialization
+            current = (materialization.partition, materialization.metadata["file_sha256"].value)
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and current == (partition, sha256):
+            found[event.asset_check_evaluation_data.check_name] = event.asset_check_evaluation_data
+    return found
+
+
+def _version(report, case: Case):
+    sha256 = hashlib.sha256(case.mutate(case.original.read_bytes())).hexdigest()
+    return next(f for f in report.files if f.sha256 == sha256)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.check == PARSE_CHECK][:3], ids=lambda c: c.id)
+def test_a_file_that_does_not_parse_shows_one_failure_and_its_expectations_as_not_evaluated(corpus, case) -> None:
+    report = corpus[4]
+    version = _version(report, case)
+    evaluations = _evaluations(report, version.partition_key, version.sha256)
+    assert list(evaluations) == [PARSE_CHECK]
+    metadata = evaluations[PARSE_CHECK].metadata
+    assert metadata["not_evaluated"].value > 10
+    assert "The expectations were not evaluated" in metadata["validation"].value
+
+
+def test_a_failed_check_shows_its_rows_as_markdown_in_the_ui(corpus) -> None:
+    report = corpus[4]
+    case = next(c for c in CASES if c.id == "cases_thousandfold")
+    version = _version(report, case)
+    evaluations = _evaluations(report, version.partition_key, version.sha256)
+    details = evaluations["no_tenfold_jump"].metadata["details"].value
+    assert details.startswith("**failed** (error)")
+    assert "| line 2 (AL 2016), Cases_Reported = 48,000 vs 54 for 2015 |" in details
+    # The file's own summary lists every failing expectation with its first example.
+    summary = evaluations[PARSE_CHECK].metadata["validation"].value
+    assert summary.startswith("**Refused**")
+    assert "| state_not_above_national | error | 1 |" in summary and "| no_tenfold_jump | error | 1 |" in summary
+
+
+def test_a_jump_below_tenfold_is_a_warning_that_does_not_block(built_warehouse: BuiltWarehouse) -> None:
+    """South Dakota's calls went from 19 (2012) to 113 (2013): 5.9x, worth a look, not a typo."""
+    import dagster as dg
+
+    history = built_warehouse.instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey(["landed", "hotline_state_calls_cases"]), "jump_below_warning_threshold"),
+        limit=100,
+    )
+    evaluation = next(r for r in history if r.partition == "state_calls_cases_2012_2016").event.asset_check_evaluation
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "line 205 (SD 2013), Calls = 113 vs 19 for 2012" in evaluation.description
+    assert built_warehouse.query(
+        "select count(*) from raw.hotline_state_calls_cases where postal = 'SD' and Year_Date = 2013"
+    ) == [(1,)]

@@ -17,8 +17,11 @@ def test_file_failing_a_dbt_test_is_quarantined_and_the_rest_of_its_batch_is_pub
     data_dir, output = reference_build.data_dir, reference_build.output
     snapshot = data_dir / "published/current/warehouse.duckdb"
     assert "Files:         1 loaded, 2 refused" in output
-    assert f"ochttf-2021b.yaml: passes_warehouse_tests: Fails the warehouse's tests: {DUPLICATE_TEST}" in output
-    assert "broken.yaml: file_parses:" in output
+    # Each refused file once: its path, then its first failing check with the message, then its report.
+    assert output.count("ochttf-2021b.yaml\n") == 1 and output.count("broken.yaml\n") == 1
+    assert f"ochttf-2021b.yaml\n      passes_warehouse_tests: Fails the warehouse's tests: {DUPLICATE_TEST}" in output
+    assert "/quarantine/report_releases/ochttf-2021b/" in output and "/report.json" in output
+    assert "broken.yaml\n      file_parses: " in output
     # The new release is published; the file that fails a test is in neither the warehouse nor the snapshot.
     total = (
         "select victim_count from marts.fct_victims where source_id = '{}' and breakdown_dimension = 'total' "

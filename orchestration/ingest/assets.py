@@ -174,7 +174,7 @@ def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehou
         for evaluation in check_results(
             kind.name,
             landed_key(kind),
-            landing.outcomes,
+            landing.validation,
             landing.parse_error,
             landing.html_report,
             version.partition_key,

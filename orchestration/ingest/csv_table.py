@@ -61,23 +61,45 @@ def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> 
     if problem := header_problem(header, expected):
         raise SourceFileError(path, "line 1 (header)", problem, "the columns " + ", ".join(expected))
     rows: list[dict[str, object]] = []
+    last_line = text.rstrip("\r\n").count("\n") + 1
+    cut_off = not text.endswith(("\n", "\r"))
     try:
         for record in reader:
             line = reader.line_num
             if not record:
                 continue
-            if len(record) != len(expected):
-                raise SourceFileError(path, f"line {line}", f"{len(record)} fields", f"{len(expected)} fields")
-            row: dict[str, object] = {"source_line": line}
-            for name, cell in zip(expected, record, strict=True):
-                convert, what = columns[name]
-                try:
-                    row[name] = convert(cell.strip())
-                except (ValueError, KeyError) as exc:
-                    raise SourceFileError(path, f"line {line}, column {name}", f"found {cell!r} ({exc})", what) from exc
-            rows.append(row)
+            try:
+                rows.append(_convert(path, line, record, columns))
+            except SourceFileError as error:
+                if cut_off and line == last_line:
+                    raise _truncated(path, line, error) from error
+                raise
     except csv.Error as exc:
         raise SourceFileError(path, f"line {reader.line_num}", f"not valid CSV: {exc}", "valid CSV") from exc
     if not rows:
         raise SourceFileError(path, None, "the file has a header but no data rows", "at least one data row")
     return pd.DataFrame(rows)
+
+
+def _convert(path: Path, line: int, record: list[str], columns: Mapping[str, tuple[Converter, str]]) -> dict:
+    expected = list(columns)
+    if len(record) != len(expected):
+        raise SourceFileError(path, f"line {line}", f"{len(record)} fields", f"{len(expected)} fields")
+    row: dict[str, object] = {"source_line": line}
+    for name, cell in zip(expected, record, strict=True):
+        convert, what = columns[name]
+        try:
+            row[name] = convert(cell.strip())
+        except (ValueError, KeyError) as exc:
+            raise SourceFileError(path, f"line {line}, column {name}", f"found {cell!r} ({exc})", what) from exc
+    return row
+
+
+def _truncated(path: Path, line: int, error: SourceFileError) -> SourceFileError:
+    """A bad last line with no line end: the file was cut off mid-row (an interrupted copy or download)."""
+    return SourceFileError(
+        path,
+        error.location or f"line {line}",
+        f"the file ends mid-row: its last line has no line end and {error.problem}; the file looks truncated",
+        "the complete file, every row whole and ending with a line break",
+    )

@@ -27,13 +27,15 @@ def check_size(path: Path, limit: int) -> None:
         )
 
 
+# Excel's "CSV UTF-8" starts the file with this byte-order mark: it is dropped, the text is read as UTF-8.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, refusing empty files and other encodings with a clear message."""
-    raw = path.read_bytes()
+    """Read a UTF-8 text file (with or without a byte-order mark), refusing empty files and other encodings."""
+    raw = path.read_bytes().removeprefix(UTF8_BOM)
     if not raw.strip():
         raise SourceFileError(path, None, "the file is empty", "a non-empty UTF-8 text file")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise SourceFileError(path, "byte 0", "the file starts with a UTF-8 byte-order mark", "UTF-8 without BOM")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -30,6 +30,9 @@ PROVENANCE_FIELDS = (
     "obtained_from",
     "notes",
 )
+# Optional: `partial_scope` says which states a table deliberately leaves out (else every state and DC must be
+# there), `correction_note` why a re-delivered table changes values beyond the thresholds (quality/plausibility.py).
+OPTIONAL_PROVENANCE_FIELDS = ("partial_scope", "correction_note")
 # The largest real table is a few hundred rows; a file far beyond this is a mistake, not a statistics table.
 MAX_HOTLINE_BYTES = 50 * 1024 * 1024
 
@@ -137,7 +140,8 @@ def read_provenance(data_file: Path) -> dict[str, Any]:
     missing = [f for f in PROVENANCE_FIELDS if f not in record]
     if missing:
         raise SourceFileError(path, None, f"missing field(s) {', '.join(missing)}", ", ".join(PROVENANCE_FIELDS))
-    return {f: record[f] for f in PROVENANCE_FIELDS}
+    optional = {f: str(record[f]).strip() if record.get(f) else None for f in OPTIONAL_PROVENANCE_FIELDS}
+    return {**{f: record[f] for f in PROVENANCE_FIELDS}, **optional}
 
 
 def parse_hotline_file(path: Path) -> ParsedHotlineFile:

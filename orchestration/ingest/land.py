@@ -17,7 +17,7 @@ from orchestration.ingest.files import sha256_of
 from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
 from orchestration.ingest.landing import archive, quarantine
 from orchestration.ingest.staging import StagedVersion
-from orchestration.quality.checks import parse_error_details, validate
+from orchestration.quality.checks import Validation, parse_error_details, validate
 from orchestration.quality.reports import write_reports
 from orchestration.quality.runner import Outcome
 
@@ -29,11 +29,15 @@ class Landing:
     version: FileVersion
     size: int
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    outcomes: list[Outcome] = field(default_factory=list)
+    validation: Validation = field(default_factory=lambda: Validation([]))
     parse_error: dict[str, Any] | None = None
     json_report: Path | None = None
     html_report: Path | None = None
     stored_in: Path | None = None
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return self.validation.outcomes
 
     @property
     def failed_expectations(self) -> list[str]:
@@ -68,9 +72,16 @@ def land(version: FileVersion) -> Landing:
     except SourceFileError as error:
         landing.parse_error = parse_error_details(error)
     if landing.parse_error is None:
-        landing.outcomes = validate(kind.name, version.partition_key, landing.tables)
+        landing.validation = validate(kind.name, version.partition_key, landing.tables, sha)
+    correction = landing.validation.correction
     landing.json_report, landing.html_report = write_reports(
-        kind.name, version.partition_key, sha, str(path), landing.outcomes, landing.parse_error
+        kind.name,
+        version.partition_key,
+        sha,
+        str(path),
+        landing.outcomes,
+        landing.parse_error,
+        correction.as_dict() if correction else None,
     )
     staged = StagedVersion(kind.name, version.partition_key, sha)
     if landing.passed:

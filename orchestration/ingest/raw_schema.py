@@ -18,6 +18,9 @@ _DATASET = {
     "dataset_reliability": "varchar",
     "dataset_obtained_from": "varchar not null",
     "dataset_notes": "varchar",
+    # Optional: what a table deliberately leaves out (no every-state rule then), and why a correction is large.
+    "dataset_partial_scope": "varchar",
+    "dataset_correction_note": "varchar",
 }
 
 # One published figure with its provenance: the same columns in release files and the hotline's compiled figures.
@@ -55,6 +58,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "notes": "varchar",
         # What the figures cover (seeds/code_lists.csv, list scope); task_force unless the release says otherwise.
         "scope": "varchar",
+        "correction_note": "varchar",
         **_PROVENANCE,
     },
     "report_figures": {

@@ -41,6 +41,8 @@ OPTIONAL_RELEASE_FIELDS = (
     "document_url_note",
     "notes",
     "scope",
+    # Says why a re-delivered release changes figures beyond the quality thresholds (quality/plausibility.py).
+    "correction_note",
 )
 REQUIRED_FIGURE_FIELDS = ("metric", "value", "unit", "source_url", "reliability")
 OPTIONAL_FIGURE_FIELDS = (
@@ -111,6 +113,7 @@ def _parse_release(path: Path, data: object) -> dict[str, Any]:
         "document_url_note": _text(data.get("document_url_note")),
         "notes": _text(data.get("notes")),
         "scope": _code(path, "release.scope", data["scope"]) if data.get("scope") else "task_force",
+        "correction_note": _text(data.get("correction_note")),
     }
     if release["release_date"] is None and not release["release_date_note"]:
         raise SourceFileError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ import duckdb
 import pandas as pd
 
 from orchestration.ingest.errors import SourceFileError
+from orchestration.ingest.report_release import TRANSCRIBED_SUFFIXES
 from orchestration.ingest.staging import latest_passed_versions
+from orchestration.quality import plausibility, reference
 from orchestration.quality.frames import hotline_frames, report_release_frames
 from orchestration.quality.runner import Outcome, run_suite
-from orchestration.quality.suites import suite_for
+from orchestration.quality.suites import CORRECTION_CHECK, suite_for
 
 PARSE_CHECK = "file_parses"
 # Evaluated after landing: the file's rows in a candidate copy of the warehouse pass every error-level dbt test.
@@ -99,25 +102,112 @@ def _previous_headline(tables: dict[str, pd.DataFrame], partition_key: str) -> f
     return max(candidates)[1] if candidates else None
 
 
-def validate(kind: str, partition_key: str, tables: dict[str, pd.DataFrame]) -> list[Outcome]:
+@dataclass
+class Validation:
+    """The expectations' outcomes for one file, and how it differs from the version it replaces (if any)."""
+
+    outcomes: list[Outcome]
+    correction: plausibility.Correction | None = None
+
+
+def _plausibility_frames(
+    kind: str, partition_key: str, sha256: str, tables: dict[str, pd.DataFrame]
+) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
+    """The frames of the plausibility rules: jumps, the correction, and for state tables national totals,
+    contacts and coverage (quality/plausibility.py)."""
+    provenance = tables["report_releases"] if kind == "report_releases" else tables[kind]
+    note_column = "correction_note" if kind == "report_releases" else "dataset_correction_note"
+    noted = bool(provenance[note_column].notna().any()) if note_column in provenance else False
+    long = plausibility.measures(kind, tables)
+    earlier = reference.other_files_measures(kind, partition_key)
+    jumps = plausibility.jumps(plausibility.trend_measures(kind, long), earlier, noted)
+    # A publisher's own data file is kept as published: its jumps are shown (a warning), not refused.
+    own_data = kind == "report_releases" and not _transcribed(tables)
+    frames = {
+        "jumps": jumps.iloc[0:0] if own_data else jumps,
+        "publisher_jumps": jumps if own_data else jumps.iloc[0:0],
+    }
+    loaded = reference.loaded_version(kind, partition_key)
+    correction = (
+        plausibility.correction(long, loaded.measures, loaded.sha256) if loaded and loaded.sha256 != sha256 else None
+    )
+    frames["correction"] = plausibility.correction_frame(correction, noted)
+    if kind == "hotline_state_calls_cases":
+        scope = provenance["dataset_partial_scope"].dropna() if "dataset_partial_scope" in provenance else []
+        frames["national"] = plausibility.national_comparison(long, reference.national_figures())
+        frames["contacts"] = plausibility.contacts_comparison(long)
+        frames["coverage"] = plausibility.coverage(long, scope.iloc[0] if len(scope) else None)
+    return frames, correction
+
+
+def _transcribed(tables: dict[str, pd.DataFrame]) -> bool:
+    return str(tables["report_releases"]["source_file"].iloc[0]).endswith(TRANSCRIBED_SUFFIXES)
+
+
+def validate(kind: str, partition_key: str, tables: dict[str, pd.DataFrame], sha256: str = "") -> Validation:
     if kind == "report_releases":
         frames = report_release_frames(tables, _previous_headline(tables, partition_key))
     else:
         frames = hotline_frames(kind, tables[kind])
-    return run_suite(suite_for(kind), frames)
+    extra, correction = _plausibility_frames(kind, partition_key, sha256, tables)
+    return Validation(run_suite(suite_for(kind), {**frames, **extra}), correction)
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def outcome_markdown(outcome: Outcome) -> str:
+    """One expectation's result as the Dagster UI shows it: verdict, counts and the first failing rows."""
+    verdict = "passed" if outcome.success else ("failed" if outcome.severity == "error" else "warning")
+    lines = [f"**{verdict}** ({outcome.severity}): {outcome.description}"]
+    if outcome.error:
+        lines.append(f"\nError while evaluating: `{outcome.error}`")
+    if not outcome.success:
+        lines.append(f"\n{outcome.unexpected_count} unexpected row(s); the first {len(outcome.examples)}:")
+        lines += ["", "| where | found |", "|---|---|"]
+        lines += [f"| {_cell(e['row'])} | {_cell(e['found'])} |" for e in outcome.examples]
+    return "\n".join(lines)
+
+
+def validation_markdown(outcomes: Sequence[Outcome], parse_error: dict[str, Any] | None) -> str:
+    """The whole validation of one file in one Markdown table: what failed, what warns, what was not evaluated."""
+    if parse_error:
+        return (
+            f"**Refused: the file did not parse.**\n\n{_cell(parse_error['message'])}\n\n"
+            "The expectations were not evaluated (they need the parsed rows)."
+        )
+    failed = [o for o in outcomes if not o.success]
+    verdict = "Refused" if any(o.severity == "error" for o in failed) else "Accepted"
+    lines = [f"**{verdict}**: {len(outcomes) - len(failed)} of {len(outcomes)} expectations passed."]
+    if failed:
+        lines += ["", "| expectation | severity | unexpected | first example |", "|---|---|---|---|"]
+        for o in failed:
+            example = f"{o.examples[0]['row']}: {o.examples[0]['found']}" if o.examples else (o.error or "")
+            lines.append(f"| {o.name} | {o.severity} | {o.unexpected_count} | {_cell(example)} |")
+    return "\n".join(lines)
 
 
 def check_results(
     kind: str,
     asset_key: dg.AssetKey,
-    outcomes: Sequence[Outcome],
+    validation: Validation,
     parse_error: dict[str, Any] | None,
     report: Path | None,
     partition: str,
 ) -> list[dg.AssetCheckEvaluation]:
-    """One evaluation per spec for one file (partition): the parse check, then every expectation (not evaluated
-    if the file did not parse). The batch ingest logs them; `passes_warehouse_tests` comes later, from dbt."""
+    """The evaluations of one file (partition): the parse check, then every expectation. A file that did not
+    parse gets the parse check only (its metadata says the expectations were not evaluated), so an unparsable
+    file shows one failure, not one per expectation. `passes_warehouse_tests` comes later, from dbt."""
     link = {"report": dg.MetadataValue.path(str(report))} if report else {}
+    outcomes = validation.outcomes
+    parse_metadata: dict[str, Any] = {
+        **link,
+        "validation": dg.MetadataValue.md(validation_markdown(outcomes, parse_error)),
+    }
+    if parse_error:
+        parse_metadata.update({k: str(v) for k, v in parse_error.items() if v})
+        parse_metadata["not_evaluated"] = dg.MetadataValue.int(len(suite_for(kind)))
     results = [
         dg.AssetCheckEvaluation(
             asset_key=asset_key,
@@ -125,47 +215,34 @@ def check_results(
             passed=parse_error is None,
             severity=dg.AssetCheckSeverity.ERROR,
             description=parse_error["message"] if parse_error else "parsed",
-            metadata={**link, **({k: str(v) for k, v in parse_error.items() if v} if parse_error else {})},
+            metadata=parse_metadata,
             partition=partition,
         )
     ]
-    by_name = {o.name: o for o in outcomes}
-    for definition in suite_for(kind):
-        severity = dg.AssetCheckSeverity.ERROR if definition.severity == "error" else dg.AssetCheckSeverity.WARN
-        outcome = by_name.get(definition.name)
-        if outcome is None:
-            results.append(
-                dg.AssetCheckEvaluation(
-                    asset_key=asset_key,
-                    check_name=definition.name,
-                    passed=False,
-                    severity=severity,
-                    description="not evaluated: the file did not parse",
-                    metadata=link,
-                    partition=partition,
-                )
-            )
-            continue
-        examples = "\n".join(f"- {e['row']}: {e['found']}" for e in outcome.examples)
+    if parse_error:
+        return results
+    for outcome in outcomes:
+        severity = dg.AssetCheckSeverity.ERROR if outcome.severity == "error" else dg.AssetCheckSeverity.WARN
         metadata: dict[str, Any] = {
             **link,
+            "details": dg.MetadataValue.md(outcome_markdown(outcome)),
             "unexpected_count": dg.MetadataValue.int(outcome.unexpected_count),
             "observed_value": dg.MetadataValue.text(str(outcome.observed)),
         }
-        if examples:
-            metadata["unexpected_examples"] = dg.MetadataValue.md(examples)
+        if outcome.name == CORRECTION_CHECK and validation.correction:
+            metadata["correction"] = dg.MetadataValue.md(validation.correction.markdown())
         if outcome.error:
             metadata["error"] = dg.MetadataValue.text(outcome.error)
         results.append(
             dg.AssetCheckEvaluation(
                 asset_key=asset_key,
-                check_name=definition.name,
+                check_name=outcome.name,
                 passed=outcome.success and not outcome.error,
                 severity=severity,
                 metadata=metadata,
-                description=definition.description
+                description=outcome.description
                 if outcome.success
-                else f"{definition.description}: {outcome.unexpected_count} unexpected, e.g. "
+                else f"{outcome.description}: {outcome.unexpected_count} unexpected, e.g. "
                 + "; ".join(f"{e['row']} = {e['found']}" for e in outcome.examples[:3]),
                 partition=partition,
             )

@@ -21,6 +21,7 @@ def write_reports(
     file_path: str,
     outcomes: Sequence[Outcome],
     parse_error: dict[str, Any] | None,
+    correction: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     folder = validation_dir() / kind / partition_key
     folder.mkdir(parents=True, exist_ok=True)
@@ -31,7 +32,11 @@ def write_reports(
         "validated_at": dt.datetime.now(dt.UTC).isoformat(),
         "parse_error": parse_error,
         "passed": parse_error is None and all(o.success or o.severity != "error" for o in outcomes),
+        # A file that did not parse has no expectation results: they need its rows.
+        "not_evaluated": "every expectation: the file did not parse" if parse_error else None,
         "expectations": [asdict(o) for o in outcomes],
+        # A re-delivered file: what changed against the version loaded in the warehouse.
+        "correction": correction,
     }
     json_path = folder / f"{stem}.json"
     json_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
@@ -47,6 +52,7 @@ def _html(result: dict[str, Any]) -> str:
     if result["parse_error"]:
         err = result["parse_error"]
         rows.append(f"<tr class=fail><td>file_parses</td><td>error</td><td>✗</td><td>{esc(err['message'])}</td></tr>")
+        rows.append("<tr><td colspan=4>The expectations were not evaluated: they need the parsed rows.</td></tr>")
     for o in result["expectations"]:
         mark = "✓" if o["success"] else "✗"
         klass = "pass" if o["success"] else ("fail" if o["severity"] == "error" else "warn")
@@ -60,10 +66,30 @@ def _html(result: dict[str, Any]) -> str:
             f"<tr class={klass}><td>{esc(o['name'])}</td><td>{esc(o['severity'])}</td><td>{mark}</td>"
             f"<td>{esc(o['description'])}<br><small>{detail}</small></td></tr>"
         )
+    correction = _correction_html(result["correction"]) if result["correction"] else ""
     return f"""<!doctype html><meta charset=utf-8><title>Validation of {esc(result["file"])}</title>
 <style>body{{font-family:sans-serif;margin:2em}} td{{padding:4px 8px;border-bottom:1px solid #ddd}}
 .fail{{background:#fde2e2}} .warn{{background:#fff4d6}} .pass{{color:#333}}</style>
 <h1>{verdict}: {esc(result["file"])}</h1>
 <p>sha256 <code>{esc(result["sha256"])}</code>, validated {esc(result["validated_at"])}</p>
 <table><tr><th>expectation</th><th>severity</th><th></th><th>detail (row: value found)</th></tr>
-{"".join(rows)}</table>"""
+{"".join(rows)}</table>{correction}"""
+
+
+def _correction_html(correction: dict[str, Any]) -> str:
+    esc = lambda v: html.escape(str(v))  # noqa: E731
+    changed = "".join(
+        f"<tr><td>{esc(c['row'])}</td><td>{esc(c['old'])}</td><td>{esc(c['new'])}</td><td>{esc(c['ratio_text'])}</td></tr>"
+        for c in correction["changed"]
+    )
+    lists = "".join(
+        f"<p>{title}: {esc('; '.join(correction[key]))}</p>"
+        for title, key in (("Rows added", "added"), ("Rows removed", "removed"))
+        if correction[key]
+    )
+    return (
+        f"<h2>Changes against the loaded version {esc(correction['previous_sha256'][:12])}</h2>"
+        f"<p>{correction['rows_added']} row(s) added, {correction['rows_removed']} removed, "
+        f"{correction['values_changed']} value(s) changed.</p>"
+        f"<table><tr><th>where</th><th>old</th><th>new</th><th>change</th></tr>{changed}</table>{lists}"
+    )

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from orchestration.quality.frames import FORMULA_PATTERN, JUMP_THRESHOLD_PERCENT
+from orchestration.quality.plausibility import CASES_PER_CONTACT_MAX, JUMP_ERROR_RATIO, MIN_COUNT, warning_ratio
 from orchestration.vocabulary import vocabulary
 
 Severity = Literal["error", "warning"]
+# The expectation that judges a re-delivered file's changes; its check evaluation carries the diff.
+CORRECTION_CHECK = "correction_explained"
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,79 @@ def _figure_rules(frame: str, group_columns: list[str]) -> list[ExpectationDef]:
     ]
 
 
+def _plausibility_rules(kind: str) -> list[ExpectationDef]:
+    """Jumps against earlier periods and changes against the loaded version (quality/plausibility.py)."""
+    ratio = warning_ratio(kind)
+    correction = ExpectationDef(
+        CORRECTION_CHECK,
+        "correction",
+        f"a re-delivered file changes no loaded value by more than x{ratio:g} (values of {MIN_COUNT} or more) "
+        "unless its record carries a correction_note saying why",
+        lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="unexplained_ratio", max_value=ratio),
+    )
+    if kind == "hotline_published_figures":  # figures of many sources and scopes: no series to follow
+        return [correction]
+    jump = ExpectationDef(
+        "no_tenfold_jump",
+        "jumps",
+        f"no figure is {JUMP_ERROR_RATIO:g}x (or a {JUMP_ERROR_RATIO:g}th of) the same jurisdiction's previous "
+        f"period, here or in another loaded file (values of {MIN_COUNT} or more), unless the record carries a "
+        "correction_note saying why",
+        lambda gxe: gxe.ExpectColumnValuesToBeBetween(
+            column="unexplained_ratio", max_value=JUMP_ERROR_RATIO, strict_max=True
+        ),
+    )
+    if kind == "report_releases":  # its smaller jumps: headline_change_explained
+        publisher_jump = ExpectationDef(
+            "publisher_no_tenfold_jump",
+            "publisher_jumps",
+            f"in the publisher's data file, no figure is {JUMP_ERROR_RATIO:g}x (or a {JUMP_ERROR_RATIO:g}th of) the "
+            "same jurisdiction's previous period",
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="ratio", max_value=JUMP_ERROR_RATIO, strict_max=True),
+            severity="warning",
+        )
+        return [jump, publisher_jump, correction]
+    warning = _between(
+        "jump_below_warning_threshold",
+        "jumps",
+        "ratio",
+        None,
+        ratio,
+        f"no figure moves more than x{ratio:g} from the same jurisdiction's previous period (values of "
+        f"{MIN_COUNT} or more)",
+        severity="warning",
+    )
+    return [jump, warning, correction]
+
+
+def _state_table_rules() -> list[ExpectationDef]:
+    """A state table against the national figures in the warehouse, its own contacts, and the list of states."""
+    return [
+        _a_not_below_b(
+            "state_not_above_national",
+            "national",
+            "national",
+            "value",
+            "no state figure exceeds the national figure for the same measure and year (hotline_published_figures)",
+        ),
+        _a_not_below_b(
+            "cases_not_far_above_contacts",
+            "contacts",
+            "contact_limit",
+            "cases",
+            f"a state's cases are at most {CASES_PER_CONTACT_MAX:g} per call or signal it received "
+            f"(cases of {MIN_COUNT} or more)",
+        ),
+        ExpectationDef(
+            "every_state_present",
+            "coverage",
+            "every state and DC has a row for each year the table holds, unless its provenance record declares "
+            "a partial_scope",
+            lambda gxe: gxe.ExpectColumnValuesToBeInSet(column="present", value_set=[True]),
+        ),
+    ]
+
+
 def report_release_suite() -> list[ExpectationDef]:
     voc = vocabulary()
     return [
@@ -218,6 +294,7 @@ def report_release_suite() -> list[ExpectationDef]:
             "release unless a note explains it",
             severity="warning",
         ),
+        *_plausibility_rules("report_releases"),
     ]
 
 
@@ -243,6 +320,8 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
             ),
             reliability,
             _no_formulas(),
+            *_state_table_rules(),
+            *_plausibility_rules(kind),
         ]
     if kind == "hotline_national_signals_fy":
         return [
@@ -277,6 +356,7 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
             ),
             reliability,
             _no_formulas(),
+            *_plausibility_rules(kind),
         ]
     return [
         _in_set(
@@ -308,6 +388,7 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
             ],
         ),
         _no_formulas(),
+        *_plausibility_rules(kind),
     ]
 
 
