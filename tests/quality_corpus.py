@@ -13,6 +13,7 @@ from pathlib import Path
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
 RELEASE = SOURCES / "report_releases/ochttf/ochttf-2021.yaml"
 STATES = SOURCES / "hotline_state_calls_cases/state_calls_cases_2012_2016.csv"
+STATES_2024 = SOURCES / "hotline_state_calls_cases/state_signals_cases_2024.csv"
 FISCAL = SOURCES / "hotline_national_signals_fy/national_signals_fy2013_2024.csv"
 PUBLISHED = SOURCES / "hotline_published_figures/published_figures.csv"
 
@@ -26,6 +27,7 @@ class Case:
     message: str  # a piece of the message that must name the problem
     file_name: str | None = None  # landed under another name
     with_provenance: bool = True
+    provenance_change: Callable[[str], str] | None = None  # applied to the provenance record landed beside it
 
     @property
     def kind(self) -> str:
@@ -74,6 +76,20 @@ def _without_state(postal: str) -> Callable[[bytes], bytes]:
     return lambda data: b"".join(
         line for line in data.splitlines(keepends=True) if not line.endswith(b"," + postal.encode() + b"\n")
     )
+
+
+def _shift_column(index: int) -> Callable[[bytes], bytes]:
+    """The CSV with one column moved down by one row (a copy-paste slip): the first row gets the last value."""
+
+    def shift(data: bytes) -> bytes:
+        header, *rows = data.decode().splitlines()
+        cells = [row.split(",") for row in rows]
+        column = [c[index] for c in cells]
+        for row, value in zip(cells, [column[-1], *column[:-1]], strict=True):
+            row[index] = value
+        return "\n".join([header, *(",".join(c) for c in cells)]).encode() + b"\n"
+
+    return shift
 
 
 def _large(data: bytes) -> bytes:
@@ -280,6 +296,29 @@ CASES = [
         sub(r"^  value: 357$", "  value: 35700"),
         "no_tenfold_jump",
         "value = 35,700 vs 415 for 2017-01-01..2018-12-31 in ochttf-2019",
+    ),
+    # --- the current state layout (hotline statistics page, 2024) ---
+    Case(
+        "shares_shifted_by_a_row",
+        STATES_2024,
+        _shift_column(4),
+        "shares_match_counts",
+        "line 2 (AL), cases_percent_of_total = 0.14%, but 105 of the implied national",
+    ),
+    Case(
+        "current_layout_without_period",
+        STATES_2024,
+        _swap_last_rows,
+        PARSE,
+        "no period_start and no period_end: state_signals_cases_2024.csv is a state table in the current layout",
+        provenance_change=lambda text: "\n".join(line for line in text.splitlines() if not line.startswith("period_")),
+    ),
+    Case(
+        "unknown_state_name",
+        STATES_2024,
+        sub(r"^Wyoming,", "Wyomming,"),
+        "state_code_is_real",
+        "Wyomming",
     ),
     Case("unknown_scope", PUBLISHED, sub(r",national_hotline,", ",everywhere,"), "scope_is_known", "everywhere"),
     Case(

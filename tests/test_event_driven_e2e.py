@@ -129,7 +129,7 @@ def test_build_command_prints_progress_and_a_summary_and_writes_only_to_the_data
     assert "[13/13] Accepted" in out
     assert "▶ warehouse_dbt_models" in out
     assert "✓ marts/fct_victims" in out
-    assert "Files:         13 loaded, 0 refused" in out
+    assert "Files:         14 loaded, 0 refused" in out
     assert f"Warehouse:     {golden / 'warehouse.duckdb'}" in out
     with duckdb.connect(str(golden / "published/current/warehouse.duckdb"), read_only=True) as conn:
         snapshot_id = conn.execute("select snapshot_id from audit.publication").fetchone()[0]

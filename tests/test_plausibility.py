@@ -1,5 +1,6 @@
-"""Plausibility gates that let a file through: a correction whose record says why, Excel's UTF-8 with its
-byte-order mark, and the build summary's count of files (the refused cases are in tests/quality_corpus.py)."""
+"""Files the quality gates let through, and what they show: a correction whose record says why, Excel's UTF-8
+with its byte-order mark, a second copy of a table that disagrees (the conflict register names both), and the
+build summary's count of files (the refused cases are in tests/quality_corpus.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ STATES = PROJECT_ROOT / "sources/hotline_state_calls_cases/state_calls_cases_201
 RELEASE = PROJECT_ROOT / "sources/report_releases/ochttf/ochttf-2023.yaml"
 TX_2016 = "2016,2135,670,texas,TX"
 TX_2016_CORRECTED = "2016,2135,67,texas,TX"
+OTHER_SCRAPE = PROJECT_ROOT / "tests/data/hotline/other_scrape_2024.csv"
 NOTE = "correction_note: Texas 2016 re-read from the hotline page; the earlier copy had an extra digit.\n"
 
 
@@ -29,8 +31,8 @@ def _evaluation(report: BatchReport, partition: str, check: str):
 
 @pytest.fixture(scope="module")
 def corrected(private_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> BatchReport:
-    """One batch: the state table with TX 2016 changed tenfold and a correction_note, and a release saved with
-    Excel's UTF-8 byte-order mark."""
+    """One batch: the state table with TX 2016 changed tenfold and a correction_note, a release saved with
+    Excel's UTF-8 byte-order mark, and another copy of California's 2024 cases (1,733 where we have 1,734)."""
     from orchestration.build import run_batch
     from orchestration.definitions import defs
     from orchestration.ingest.discovery import FileVersion
@@ -43,9 +45,15 @@ def corrected(private_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPa
     table.with_name(provenance.name).write_text(provenance.read_text() + NOTE)
     release = folder / RELEASE.name
     release.write_bytes(b"\xef\xbb\xbf" + RELEASE.read_bytes())
+    other = folder / OTHER_SCRAPE.name
+    other.write_bytes(OTHER_SCRAPE.read_bytes())
+    other.with_name(f"{other.stem}.provenance.yaml").write_bytes(
+        OTHER_SCRAPE.with_name(f"{OTHER_SCRAPE.stem}.provenance.yaml").read_bytes()
+    )
     versions = [
         FileVersion("hotline_state_calls_cases", table.stem, str(table), sha256_of(table)),
         FileVersion("report_releases", release.stem, str(release), sha256_of(release)),
+        FileVersion("hotline_published_figures", other.stem, str(other), sha256_of(other)),
     ]
     return run_batch(defs, private_warehouse.instance, versions)
 
@@ -82,6 +90,19 @@ def test_excel_utf8_with_a_byte_order_mark_is_read(corrected: BatchReport) -> No
         "0 value(s) changed"
         in _evaluation(corrected, RELEASE.stem, "correction_explained").metadata["correction"].value
     )
+
+
+def test_two_copies_that_disagree_are_a_value_conflict_naming_both(
+    corrected: BatchReport, private_warehouse: BuiltWarehouse
+) -> None:
+    conflicts = private_warehouse.query_snapshot(
+        "select conflict_kind, source_a, value_a, source_b, value_b from audit.conflict_register "
+        "where jurisdiction_id = 'US-CA' and period_a = '2024-01-01/2024-12-31' and metric = 'cases' "
+        "and 'test-other-scrape-2024' in (source_a, source_b)"
+    )
+    named = {frozenset([(a, va), (b, vb)]) for _, a, va, b, vb in conflicts}
+    assert {kind for kind, *_ in conflicts} == {"value"}
+    assert frozenset([("nhth-state-signals-cases-2024", 1734.0), ("test-other-scrape-2024", 1733.0)]) in named
 
 
 @pytest.mark.parametrize("refused", [0, 1, 3])

@@ -16,8 +16,8 @@ def test_full_build_passes_every_error_level_dbt_test(built_warehouse: BuiltWare
     from orchestration.publish.assets import latest_evaluations
     from orchestration.transform.assets import warehouse_dbt_models
 
-    # 8 OCHTTF releases, 1 press article, UNODC, 3 hotline tables.
-    assert "Files:         13 loaded, 0 refused" in built_warehouse.build_output
+    # 8 OCHTTF releases, 1 press article, UNODC, 4 hotline tables.
+    assert "Files:         14 loaded, 0 refused" in built_warehouse.build_output
     latest = latest_evaluations(built_warehouse.instance, list(warehouse_dbt_models.check_keys))
     evaluations = [r.event.asset_check_evaluation for r in latest]
     failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
@@ -197,5 +197,76 @@ def test_every_fact_traces_to_a_source_url_and_file_hash(built_warehouse: BuiltW
         "select count(distinct file_sha256), sum(row_count) from raw.load_log where outcome = 'loaded'"
     )
     # 8 releases, 1 press article and the UNODC workbook (10 release rows + 64 + 8 + 46,556 figures) and
-    # 3 hotline files (255 + 12 + 56 rows).
-    assert logged == [(13, 10 + 64 + 8 + 46_556 + 255 + 12 + 56)]
+    # 4 hotline files (255 + 55 + 12 + 66 rows).
+    assert logged == [(14, 10 + 64 + 8 + 46_556 + 255 + 55 + 12 + 66)]
+
+
+STATES_2024 = PROJECT_ROOT / "sources/hotline_state_calls_cases/state_signals_cases_2024.csv"
+
+
+@pytest.mark.parametrize(
+    ("state", "signals", "signals_share", "cases", "cases_share"),
+    [
+        # "California,3378,10.46%,1734,14.45%" and "Texas,2418,7.48%,1360,11.33%" in the 2024 table.
+        ("California", 3378, 10.46, 1734, 14.45),
+        ("Texas", 2418, 7.48, 1360, 11.33),
+        ("Puerto Rico", 8, 0.02, 10, 0.08),
+    ],
+)
+def test_the_2024_state_table_reaches_bi_with_its_shares(
+    built_warehouse: BuiltWarehouse, state: str, signals: int, signals_share: float, cases: int, cases_share: float
+) -> None:
+    source = "'nhth-state-signals-cases-2024:%'"
+    assert built_warehouse.query_snapshot(
+        f"select period_label, cases, share_of_national_percent from bi.hotline_cases where jurisdiction_name = ? "
+        f"and figure_id like {source}",
+        [state],
+    ) == [("2024", cases, cases_share)]
+    assert built_warehouse.query_snapshot(
+        "select period_label, channel, signals, share_of_national_percent from bi.hotline_signals "
+        f"where jurisdiction_name = ? and figure_id like {source}",
+        [state],
+    ) == [("2024", "all", signals, signals_share)]
+
+
+def test_every_row_of_the_2024_table_is_in_the_marts_territories_included(built_warehouse: BuiltWarehouse) -> None:
+    with STATES_2024.open(newline="") as fh:
+        published = {
+            (r["State"].replace("Marianas", "Mariana"), int(r["Cases identified"])) for r in csv.DictReader(fh)
+        }
+    rows = built_warehouse.query_snapshot(
+        "select jurisdiction_name, cases, jurisdiction_level from bi.hotline_cases "
+        "where figure_id like 'nhth-state-signals-cases-2024:%'"
+    )
+    assert len(published) == 55 and {(name, n) for name, n, _ in rows} == published
+    territories = {name for name, _, level in rows if level == "territory"}
+    assert territories == {"Guam", "Northern Mariana Islands", "Puerto Rico", "U.S. Virgin Islands"}
+
+
+def test_hotline_cases_by_state_run_from_2012_to_2024_with_the_gap_left_empty(built_warehouse: BuiltWarehouse) -> None:
+    """Texas: the 2012-2016 state pages, its 2023 page, the 2024 table; 2017-2022 are not published here."""
+    rows = built_warehouse.query_snapshot(
+        "select period_label, max(cases) from bi.hotline_cases where state_postal = 'TX' and breakdown = 'total' "
+        "and qualifier = 'exact' group by all order by 1"
+    )
+    assert rows == [
+        ("2012", 372),
+        ("2013", 431),
+        ("2014", 452),
+        ("2015", 436),
+        ("2016", 670),
+        ("2023", 900),
+        ("2024", 1360),
+    ]
+    # Calls (phone) and signals (all channels) stay two series.
+    channels = built_warehouse.query_snapshot(
+        "select channel, min(period_label), max(period_label) from bi.hotline_signals where state_postal = 'TX' "
+        "and channel in ('phone', 'all') group by all order by 1"
+    )
+    assert channels == [("all", "2023", "2024"), ("phone", "2012", "2023")]
+
+
+def test_national_calendar_year_2023_figures(built_warehouse: BuiltWarehouse) -> None:
+    assert built_warehouse.query_snapshot(
+        "select cases from bi.hotline_cases where jurisdiction_id = 'US' and period_label = '2023'"
+    ) == [(9619,)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +56,10 @@ def _write(folder: Path, case: Case, data: bytes, corrected: bool = False) -> Pa
     target.write_bytes(data)
     provenance = case.original.with_name(case.original.name.split(".")[0] + ".provenance.yaml")
     if case.kind != "report_releases" and (case.with_provenance or corrected):
-        shutil.copyfile(provenance, target.with_name(target.name.split(".")[0] + ".provenance.yaml"))
+        record = provenance.read_text()
+        if case.provenance_change and not corrected:
+            record = case.provenance_change(record)
+        target.with_name(target.name.split(".")[0] + ".provenance.yaml").write_text(record)
     return target
 
 

@@ -1,13 +1,19 @@
 """National Human Trafficking Hotline statistics, in the shapes the hotline publishes them.
 
-Three table shapes are known; a file's header says which one it is. Each data file ships with a
-`<name>.provenance.yaml` record beside it (publisher, URL, how it was obtained). Types are checked here;
-whether codes (states, metrics) are known is checked by the expectation suite.
+Four table shapes are known; a file's header says which one it is. The state tables come in two layouts, both
+landed in `hotline_state_calls_cases/`: the 2012-2016 state pages (`Year_Date, Calls, Cases_Reported, State,
+postal`) and the current statistics page ("Signals and cases by State in <year>": `State, Signals received, % of
+total signals, Cases identified, % of total cases`), whose year is only in the page's heading and so comes from the
+provenance record (`period_start`, `period_end`). Each data file ships with a `<name>.provenance.yaml` record
+beside it (publisher, URL, how it was obtained). Types are checked here; whether codes (states, metrics) are known
+is checked by the expectation suite.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +25,7 @@ from orchestration.ingest.csv_table import as_int, header_problem, optional, rea
 from orchestration.ingest.errors import SourceFileError
 from orchestration.ingest.files import check_size, load_yaml_mapping, provenance_path, read_text, sha256_of
 from orchestration.ingest.values import parse_date, parse_value
+from orchestration.vocabulary import SEEDS_DIR
 
 PROVENANCE_FIELDS = (
     "dataset_id",
@@ -31,8 +38,12 @@ PROVENANCE_FIELDS = (
     "notes",
 )
 # Optional: `partial_scope` says which states a table deliberately leaves out (else every state and DC must be
-# there), `correction_note` why a re-delivered table changes values beyond the thresholds (quality/plausibility.py).
-OPTIONAL_PROVENANCE_FIELDS = ("partial_scope", "correction_note")
+# there), `correction_note` why a re-delivered table changes values beyond the thresholds (quality/plausibility.py),
+# `period_start`/`period_end` the period of a table that does not say it (required for the current state layout).
+PERIOD_FIELDS = ("period_start", "period_end")
+OPTIONAL_PROVENANCE_FIELDS = ("partial_scope", "correction_note", *PERIOD_FIELDS)
+# State and territory names as the hotline writes them where they differ from dbt_project/seeds/jurisdictions.csv.
+NAME_ALIASES = {"northern marianas islands": "northern mariana islands", "us virgin islands": "u.s. virgin islands"}
 # The largest real table is a few hundred rows; a file far beyond this is a mistake, not a statistics table.
 MAX_HOTLINE_BYTES = 50 * 1024 * 1024
 
@@ -49,6 +60,11 @@ def _count(text: str) -> int:
     return as_int(text)
 
 
+def _percent(text: str) -> float:
+    """A published share such as `0.71%` (the % sign optional), as a number of percent."""
+    return float(text.removesuffix("%").strip())
+
+
 def _value(text: str) -> str:
     parse_value(text)  # raises ValueError with what was found
     return text
@@ -62,6 +78,20 @@ STATE_CALLS_CASES: Columns = {
     "Cases_Reported": (_count, "a whole number of cases"),
     "State": (str, "the state's name as a lower-case slug"),
     "postal": (str, "a U.S. state or DC postal code such as CA"),
+}
+STATE_SIGNALS_CASES: Columns = {
+    "State": (str, "a state, DC or territory name such as California"),
+    "Signals received": (_count, "a whole number of signals"),
+    "% of total signals": (_percent, 'a share of the national signals such as "0.71%"'),
+    "Cases identified": (_count, "a whole number of cases"),
+    "% of total cases": (_percent, 'a share of the national cases such as "0.87%"'),
+}
+# The current layout's published column names as raw column names.
+STATE_SIGNALS_CASES_RAW = {
+    "Signals received": "signals_received",
+    "% of total signals": "signals_percent_of_total",
+    "Cases identified": "cases_identified",
+    "% of total cases": "cases_percent_of_total",
 }
 NATIONAL_SIGNALS_FY: Columns = {
     "fiscal_year": (_year, "a federal fiscal year such as 2024"),
@@ -92,10 +122,17 @@ PUBLISHED_FIGURES: Columns = {
 
 @dataclass(frozen=True)
 class HotlineTable:
-    """A table shape the hotline publishes, and the raw table its files load into."""
+    """A table shape the hotline publishes, the raw table its files load into, and the kind (landing folder)."""
 
     raw_table: str
     columns: Columns
+    kind: str = ""
+    # The table does not say its period: the provenance record's period_start/period_end give it.
+    period_from_provenance: bool = False
+
+    @property
+    def kind_name(self) -> str:
+        return self.kind or self.raw_table
 
     @property
     def header(self) -> list[str]:
@@ -104,6 +141,12 @@ class HotlineTable:
 
 HOTLINE_TABLES = (
     HotlineTable("hotline_state_calls_cases", STATE_CALLS_CASES),
+    HotlineTable(
+        "hotline_state_signals_cases",
+        STATE_SIGNALS_CASES,
+        kind="hotline_state_calls_cases",
+        period_from_provenance=True,
+    ),
     HotlineTable("hotline_national_signals_fy", NATIONAL_SIGNALS_FY),
     HotlineTable("hotline_published_figures", PUBLISHED_FIGURES),
 )
@@ -144,11 +187,46 @@ def read_provenance(data_file: Path) -> dict[str, Any]:
     return {**{f: record[f] for f in PROVENANCE_FIELDS}, **optional}
 
 
+def _provenance_period(data_file: Path, provenance: dict[str, Any]) -> tuple[dt.date, dt.date]:
+    record = provenance_path(data_file)
+    missing = [f for f in PERIOD_FIELDS if not provenance.get(f)]
+    if missing:
+        raise SourceFileError(
+            record,
+            None,
+            f"no {' and no '.join(missing)}: {data_file.name} is a state table in the current layout, which does not "
+            "say its year (the hotline prints it in the heading above the table)",
+            "period_start and period_end, e.g. period_start: 2024-01-01 and period_end: 2024-12-31",
+        )
+    try:
+        start, end = parse_date(provenance["period_start"]), parse_date(provenance["period_end"])
+    except ValueError as exc:
+        raise SourceFileError(record, "period_start/period_end", str(exc), "ISO dates such as 2024-01-01") from exc
+    return start, end
+
+
+def _state_postal(name: str) -> str | None:
+    """The postal code of a state, DC or territory name (None where unknown: the suite names the row)."""
+    key = " ".join(name.lower().split())
+    return _postal_by_name().get(NAME_ALIASES.get(key, key))
+
+
+@functools.cache
+def _postal_by_name() -> dict[str, str]:
+    with (SEEDS_DIR / "jurisdictions.csv").open(newline="", encoding="utf-8") as fh:
+        return {r["jurisdiction_name"].lower(): r["state_postal"] for r in csv.DictReader(fh) if r["state_postal"]}
+
+
 def parse_hotline_file(path: Path) -> ParsedHotlineFile:
     """Parse a hotline data file and its provenance record; raise SourceFileError naming row and column."""
     check_size(path, MAX_HOTLINE_BYTES)
     table = detect_table(path)
     frame = read_csv_table(path, table.columns)
+    provenance = read_provenance(path)
+    if table.period_from_provenance:
+        frame["period_start"], frame["period_end"] = _provenance_period(path, provenance)
+        frame = frame.rename(columns=STATE_SIGNALS_CASES_RAW)
+        frame["postal"] = frame["State"].map(_state_postal)
     if table.raw_table == "hotline_published_figures":
         parsed = frame["value"].map(parse_value)
         frame["value_text"] = frame["value"]
@@ -159,7 +237,6 @@ def parse_hotline_file(path: Path) -> ParsedHotlineFile:
             for p, q in zip(parsed, frame["qualifier"], strict=True)
         ]
         frame["base_population"] = frame["base_population"].replace("", None)
-    provenance = read_provenance(path)
     sha = sha256_of(path)
     frame["dataset_id"] = provenance["dataset_id"]
     frame["source_file"] = path.name

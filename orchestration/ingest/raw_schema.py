@@ -81,6 +81,21 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         **_DATASET,
         **_PROVENANCE,
     },
+    # The current state layout ("Signals and cases by State in <year>"): period from the provenance record,
+    # postal code from the state's name (NULL where unknown), shares of the national totals as published.
+    "hotline_state_signals_cases": {
+        "source_line": "integer not null",
+        "State": "varchar not null",
+        "signals_received": "integer not null",
+        "signals_percent_of_total": "double not null",
+        "cases_identified": "integer not null",
+        "cases_percent_of_total": "double not null",
+        "postal": "varchar",
+        "period_start": "date not null",
+        "period_end": "date not null",
+        **_DATASET,
+        **_PROVENANCE,
+    },
     "hotline_national_signals_fy": {
         "source_line": "integer not null",
         "fiscal_year": "integer not null",

@@ -11,6 +11,8 @@ import pandas as pd
 
 # Hotline state pages: show the states with the most cases; 51 bars are unreadable in the UI.
 TOP_STATES = 15
+# States followed over the years: the largest by cases in the latest year; more lines are unreadable.
+SERIES_STATES = 6
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,77 @@ def _hotline_cases_by_state(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def _hotline_state_series(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Exact cases and contacts (phone calls, or signals on all channels) per year for the largest states."""
+    return conn.execute(
+        f"""
+        with figures as (
+            select state_postal, year(period_start) as year, 'cases' as series, cases as value
+            from bi.hotline_cases
+            where jurisdiction_level = 'state' and measure = 'cases' and breakdown = 'total' and qualifier = 'exact'
+                and period_label = cast(year(period_start) as varchar)
+            union all
+            select state_postal, year(period_start), case channel when 'phone' then 'calls' else 'signals' end, signals
+            from bi.hotline_signals
+            where jurisdiction_level = 'state' and measure = 'signals' and channel in ('phone', 'all')
+                and qualifier = 'exact' and period_label = cast(year(period_start) as varchar)
+        ),
+
+        largest as (
+            select state_postal from figures
+            where series = 'cases' and year = (select max(year) from figures where series = 'cases')
+            group by state_postal order by max(value) desc limit {SERIES_STATES}
+        )
+
+        -- Two sources can give the same state and year (they agree, or audit.conflict_register says so).
+        select state_postal, year, series, max(value) as value
+        from figures
+        where state_postal in (select state_postal from largest)
+        group by all
+        order by state_postal, year
+        """
+    ).df()
+
+
+def _draw_state_series(plt, series: pd.DataFrame, path: Path) -> Chart:
+    """Two panels over the years: cases, and contacts, where the state tables changed from phone calls to
+    signals on every channel. Years no source covers stay empty (no line is drawn across them)."""
+    years = list(range(int(series["year"].min()), int(series["year"].max()) + 1))
+    figure, (cases_ax, contacts_ax) = plt.subplots(1, 2, figsize=(12, 4.8), sharex=True)
+    states = series.groupby("state_postal")["value"].max().sort_values(ascending=False).index
+    for n, state in enumerate(states):
+        color = f"C{n}"
+        rows = series[series["state_postal"] == state].pivot_table(index="year", columns="series", values="value")
+        rows = rows.reindex(years)
+        cases_ax.plot(rows.index, rows.get("cases"), marker="o", color=color, label=state)
+        if "calls" in rows:
+            contacts_ax.plot(rows.index, rows["calls"], marker="o", color=color, label=f"{state} calls")
+        if "signals" in rows:
+            contacts_ax.plot(rows.index, rows["signals"], marker="s", linestyle="--", color=color)
+    first_signals = series.loc[series["series"] == "signals", "year"].min()
+    if pd.notna(first_signals):
+        for ax in (cases_ax, contacts_ax):
+            ax.axvline(first_signals - 0.5, color="grey", linestyle=":", linewidth=1)
+        contacts_ax.annotate(
+            "calls (phone only) | signals (all channels)",
+            xy=(first_signals - 0.5, 1.0),
+            xycoords=("data", "axes fraction"),
+            ha="right",
+            va="bottom",
+            fontsize="small",
+            color="grey",
+        )
+    cases_ax.set(title="Cases", xlabel="Year", ylabel="Cases")
+    contacts_ax.set(title="Contacts: calls (circles), then signals (squares)", xlabel="Year", ylabel="Contacts")
+    cases_ax.legend(title=None, fontsize="small")
+    title = f"National Human Trafficking Hotline, largest {len(states)} states by year (years not published are gaps)"
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return Chart("hotline_states_by_year", title, path)
+
+
 def draw_charts(snapshot: Path, folder: Path) -> list[Chart]:
     """Draw the summary charts from the snapshot into `folder` as PNG files."""
     import matplotlib
@@ -80,6 +153,7 @@ def draw_charts(snapshot: Path, folder: Path) -> list[Chart]:
     with duckdb.connect(str(snapshot), read_only=True) as conn:
         victims = _victims_by_period_and_type(conn)
         states = _hotline_cases_by_state(conn)
+        series = _hotline_state_series(conn)
     charts: list[Chart] = []
 
     if not victims.empty:
@@ -99,6 +173,9 @@ def draw_charts(snapshot: Path, folder: Path) -> list[Chart]:
         ax = states.iloc[::-1].plot(kind="barh", x="state_postal", y="cases", legend=False, figsize=(8, 5))
         ax.set(title=title, xlabel="Cases reported to the hotline", ylabel="State")
         charts.append(_save(plt, ax, folder / "hotline_cases_by_state.png", "hotline_cases_by_state", title))
+
+    if not series.empty:
+        charts.append(_draw_state_series(plt, series, folder / "hotline_states_by_year.png"))
     return charts
 
 

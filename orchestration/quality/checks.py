@@ -115,7 +115,7 @@ def _plausibility_frames(
 ) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
     """The frames of the plausibility rules: jumps, the correction, and for state tables national totals,
     contacts and coverage (quality/plausibility.py)."""
-    provenance = tables["report_releases"] if kind == "report_releases" else tables[kind]
+    provenance = tables["report_releases"] if kind == "report_releases" else next(iter(tables.values()))
     note_column = "correction_note" if kind == "report_releases" else "dataset_correction_note"
     noted = bool(provenance[note_column].notna().any()) if note_column in provenance else False
     long = plausibility.measures(kind, tables)
@@ -137,6 +137,7 @@ def _plausibility_frames(
         frames["national"] = plausibility.national_comparison(long, reference.national_figures())
         frames["contacts"] = plausibility.contacts_comparison(long)
         frames["coverage"] = plausibility.coverage(long, scope.iloc[0] if len(scope) else None)
+        frames["shares"] = plausibility.share_consistency(provenance)
     return frames, correction
 
 
@@ -148,7 +149,7 @@ def validate(kind: str, partition_key: str, tables: dict[str, pd.DataFrame], sha
     if kind == "report_releases":
         frames = report_release_frames(tables, _previous_headline(tables, partition_key))
     else:
-        frames = hotline_frames(kind, tables[kind])
+        frames = hotline_frames(kind, next(iter(tables.values())))
     extra, correction = _plausibility_frames(kind, partition_key, sha256, tables)
     return Validation(run_suite(suite_for(kind), {**frames, **extra}), correction)
 

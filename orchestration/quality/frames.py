@@ -207,9 +207,27 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
     }
 
 
+def state_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """A state table in either layout as one frame: `state_code` (postal code, else the name as written), `year`,
+    and `calls` (2012-2016 layout), `signals` (current layout) and `cases`, NaN where a layout has none."""
+    frame = table.copy()
+    current = "signals_received" in frame
+    frame["state_code"] = frame["postal"].fillna(frame["State"]) if current else frame["postal"]
+    frame["year"] = pd.to_datetime(frame["period_start"]).dt.year if current else frame["Year_Date"]
+    frame["calls"] = np.nan if current else frame["Calls"].astype(float)
+    frame["signals"] = frame["signals_received"].astype(float) if current else np.nan
+    frame["cases"] = (frame["cases_identified"] if current else frame["Cases_Reported"]).astype(float)
+    frame["row_ref"] = (
+        "line " + frame["source_line"].astype(str) + " (" + frame["state_code"] + " " + frame["year"].astype(str) + ")"
+    )
+    return frame
+
+
 def hotline_frames(kind: str, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     frame = table.copy()
     frame["row_ref"] = [f"line {n}" for n in frame["source_line"]]
+    if kind == "hotline_state_calls_cases":
+        frame = state_rows(table)
     frames = {"rows": frame, "text_cells": text_cells([frame])}
     if kind == "hotline_published_figures":
         figures = _figure_columns(frame)

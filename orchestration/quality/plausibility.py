@@ -47,8 +47,12 @@ NATIONAL_EQUIVALENTS = {
 CHANGES_LISTED = 50
 
 MEASURE_COLUMNS = ["row_ref", "field", "jurisdiction", "measure", "period_start", "period_end", "period", "value"]
-# Columns of the 2012-2016 state table and what they count.
+# Columns of the state tables (2012-2016 layout, current layout) and what they count.
 STATE_TABLE_MEASURES = {"Calls": "calls", "Cases_Reported": "cases"}
+STATE_SIGNALS_MEASURES = {"signals_received": "signals", "cases_identified": "cases"}
+# The current state layout prints shares of the national totals to two decimals: each is within this of the truth.
+SHARE_ROUNDING = 0.005
+SHARE_COLUMNS = {"signals_received": "signals_percent_of_total", "cases_identified": "cases_percent_of_total"}
 
 
 def warning_ratio(kind: str) -> float:
@@ -95,20 +99,30 @@ def measures(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every published number of a parsed file in the long form the rules compare."""
     if kind == "report_releases":
         return _release_measures(tables)
-    frame = tables[kind].copy()
-    if kind == "hotline_state_calls_cases":
+    [(table, frame)] = tables.items()  # a hotline file fills one raw table
+    frame = frame.copy()
+    if table == "hotline_state_signals_cases":
+        frame["_start"] = frame["period_start"].astype(str)
+        frame["_end"] = frame["period_end"].astype(str)
+        whole_year = frame["_start"].str.endswith("-01-01") & (frame["_end"] == frame["_start"].str[:4] + "-12-31")
+        frame["_label"] = frame["_start"].str[:4].where(whole_year, frame["_start"] + ".." + frame["_end"])
+        state = frame["postal"].fillna(frame["State"])
+        where = "line " + frame["source_line"].astype(str) + " (" + state + " " + frame["_label"] + ")"
+        long = _melt(frame, STATE_SIGNALS_MEASURES, "US-" + state, where)
+        return long[long["jurisdiction"].isin(vocabulary().jurisdictions)]  # unknown names: state_code_is_real
+    if table == "hotline_state_calls_cases":
         frame["_start"], frame["_end"] = _year_period(frame["Year_Date"])
         frame["_label"] = frame["Year_Date"].astype(str)
         jurisdiction = "US-" + frame["postal"].astype(str)
         where = "line " + frame["source_line"].astype(str) + " (" + frame["postal"] + " " + frame["_label"] + ")"
         return _melt(frame, STATE_TABLE_MEASURES, jurisdiction, where)
-    if kind == "hotline_national_signals_fy":
+    if table == "hotline_national_signals_fy":
         frame["_start"], frame["_end"] = _fiscal_period(frame["fiscal_year"])
         frame["_label"] = "FY" + frame["fiscal_year"].astype(str)
         where = "line " + frame["source_line"].astype(str) + " (" + frame["_label"] + ")"
         columns = [c for c in frame if c.endswith(("signals", "victims", "identified")) and c != "fiscal_year"]
         return _melt(frame, {c: c for c in columns}, pd.Series("US", index=frame.index), where)
-    if kind == "hotline_published_figures":
+    if table == "hotline_published_figures":
         frame["_start"] = frame["period_start"].astype(str)
         frame["_end"] = frame["period_end"].astype(str)
         frame["_label"] = frame["_start"] + ".." + frame["_end"]
@@ -386,3 +400,50 @@ def correction_frame(found: Correction | None, noted: bool) -> pd.DataFrame:
         },
         columns=["row_ref", "ratio", "unexplained_ratio"],
     ).astype({"ratio": float, "unexplained_ratio": float})
+
+
+def implied_total(counts: pd.Series, shares: pd.Series) -> float:
+    """The national total that the most rows' count and rounded share agree on.
+
+    Each row with a share says the total lies in [count / (share + rounding), count / (share - rounding)]; the
+    point covered by the most of these intervals is the total, so one wrong row cannot move it. Where no point
+    fits half of the rows (a shifted column), the median of count / share stands in. NaN without rows.
+    """
+    rows = (counts > 0) | (shares > 0)
+    low = (counts / (shares + SHARE_ROUNDING) * 100)[rows]
+    high = (counts / (shares - SHARE_ROUNDING).where(shares > SHARE_ROUNDING) * 100)[rows].fillna(np.inf)
+    events = sorted([(v, 0) for v in low] + [(v, 1) for v in high])  # at a tie an interval opens before one closes
+    best, depth, total = 0, 0, np.nan
+    for n, (value, closes) in enumerate(events):
+        depth += -1 if closes else 1
+        if depth > best:
+            best = depth
+            following = events[n + 1][0] if n + 1 < len(events) else value
+            total = value if np.isinf(following) else (value + following) / 2
+    if best * 2 < rows.sum():
+        return float((counts / shares * 100)[shares > 0].median())
+    return float(total)
+
+
+def share_consistency(table: pd.DataFrame) -> pd.DataFrame:
+    """Each published share beside the share its count makes of the implied national total (current layout)."""
+    columns = ["row_ref", "deviation"]
+    if "signals_received" not in table:
+        return pd.DataFrame(columns=columns).astype({"deviation": float})
+    where = "line " + table["source_line"].astype(str) + " (" + table["postal"].fillna(table["State"]) + "), "
+    parts = []
+    for count_column, share_column in SHARE_COLUMNS.items():
+        counts, shares = table[count_column].astype(float), table[share_column].astype(float)
+        total = implied_total(counts, shares)
+        implied = counts / total * 100
+        refs = (
+            where
+            + f"{share_column} = "
+            + shares.map("{:.2f}%".format)
+            + ", but "
+            + counts.map("{:,.0f}".format)
+            + f" of the implied national {total:,.0f} is "
+            + implied.map("{:.2f}%".format)
+        )
+        parts.append(pd.DataFrame({"row_ref": refs, "deviation": (implied - shares).abs()}))
+    return pd.concat(parts, ignore_index=True)

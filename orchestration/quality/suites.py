@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from orchestration.quality.frames import FORMULA_PATTERN, JUMP_THRESHOLD_PERCENT
-from orchestration.quality.plausibility import CASES_PER_CONTACT_MAX, JUMP_ERROR_RATIO, MIN_COUNT, warning_ratio
+from orchestration.quality.plausibility import (
+    CASES_PER_CONTACT_MAX,
+    JUMP_ERROR_RATIO,
+    MIN_COUNT,
+    SHARE_ROUNDING,
+    warning_ratio,
+)
 from orchestration.vocabulary import vocabulary
 
 Severity = Literal["error", "warning"]
@@ -309,14 +315,30 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
     )
     if kind == "hotline_state_calls_cases":
         return [
-            _in_set("state_code_is_real", "rows", "postal", _state_postals, "U.S. state or DC postal code"),
-            _between("calls_are_non_negative", "rows", "Calls", 0, None, "calls are 0 or more"),
-            _between("cases_are_non_negative", "rows", "Cases_Reported", 0, None, "cases are 0 or more"),
+            _in_set(
+                "state_code_is_real",
+                "rows",
+                "state_code",
+                _state_postals,
+                "U.S. state, DC or territory (postal code, or a name dbt_project/seeds/jurisdictions.csv knows)",
+            ),
+            _between("calls_are_non_negative", "rows", "calls", 0, None, "calls are 0 or more"),
+            _between("signals_are_non_negative", "rows", "signals", 0, None, "signals are 0 or more"),
+            _between("cases_are_non_negative", "rows", "cases", 0, None, "cases are 0 or more"),
             ExpectationDef(
                 "one_row_per_state_and_year",
                 "rows",
                 "no state appears twice for a year",
-                lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["postal", "Year_Date"]),
+                lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["state_code", "year"]),
+            ),
+            _between(
+                "shares_match_counts",
+                "shares",
+                "deviation",
+                None,
+                SHARE_ROUNDING * 1.02,
+                "each published share of the national total matches its count: one national total, implied by the "
+                f"counts and shares, fits every row within the shares' rounding (±{SHARE_ROUNDING:g} points)",
             ),
             reliability,
             _no_formulas(),

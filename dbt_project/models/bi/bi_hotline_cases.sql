@@ -14,6 +14,8 @@ select
     cast(cases.breakdown_dimension as varchar) as breakdown,
     cast(cases.breakdown_category as varchar) as category,
     cast(cases.case_count as bigint) as cases,
+    cast(cases.share_of_national_percent as double) as share_of_national_percent,
+    cast(cases.qualifier as varchar) as qualifier,
     cast(cases.qualifier = 'less_than' as boolean) as is_suppressed,
     cast(cases.value_text as varchar) as value_as_published,
     cast(cases.reliability as varchar) as reliability,

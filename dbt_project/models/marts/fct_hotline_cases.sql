@@ -12,6 +12,7 @@ select
     case when breakdown_dimension = 'trafficking_type' then breakdown_category
          when breakdown_dimension = 'total' then 'all' end as trafficking_type_id,
     cast(value as bigint) as case_count,
+    share_of_national_percent,
     qualifier,
     value_text,
     reliability,

@@ -8,6 +8,7 @@ select
     breakdown_category as channel,
     scope,
     cast(value as bigint) as signal_count,
+    share_of_national_percent,
     qualifier,
     value_text,
     reliability,
