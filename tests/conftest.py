@@ -131,6 +131,15 @@ def golden_build(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> tu
 # period under a new id: the file that used to jam publishing) and a file that does not parse.
 NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
 SHIPPED_RELEASES = PROJECT_ROOT / "sources/report_releases/ochttf"
+
+
+def shipped_file_count() -> int:
+    """How many source files the project ships in sources/ (a first build loads each once)."""
+    from orchestration.ingest.discovery import SOURCE_KINDS, list_files
+
+    return sum(len(list(list_files([PROJECT_ROOT / "sources"], kind))) for kind in SOURCE_KINDS)
+
+
 # Generous: a build of that batch takes under a minute on 2 cores, two builds at a time somewhat more.
 BUILD_TIMEOUT = 300
 

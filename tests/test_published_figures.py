@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BuiltWarehouse
+from tests.conftest import BuiltWarehouse, shipped_file_count
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +18,7 @@ def test_full_build_passes_every_error_level_dbt_test(built_warehouse: BuiltWare
 
     # 8 OCHTTF releases, 1 press article, UNODC, 4 hotline tables.
     assert "Files:         14 loaded, 0 refused" in built_warehouse.build_output
+    assert shipped_file_count() == 14
     latest = latest_evaluations(built_warehouse.instance, list(warehouse_dbt_models.check_keys))
     evaluations = [r.event.asset_check_evaluation for r in latest]
     failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]

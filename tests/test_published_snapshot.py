@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import BuiltWarehouse
+from tests.conftest import BuiltWarehouse, shipped_file_count
 
 DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 
@@ -64,7 +64,7 @@ def test_snapshot_records_what_it_published(built_warehouse: BuiltWarehouse) -> 
     assert built_warehouse.snapshot.resolve().parent.name == snapshot_id
     assert storage == "v1.4.0"
     assert len(git_revision.removesuffix("-dirty")) == 40 or git_revision == "unknown"
-    assert sources == 13
+    assert sources == shipped_file_count()
     dbt_tests = built_warehouse.query_snapshot(
         "select count(*), count(*) filter (where passed or severity = 'WARN') from audit.check_results "
         "where asset_key like 'marts/%'"
