@@ -123,11 +123,11 @@ def _draw_state_series(plt, series: pd.DataFrame, path: Path) -> Chart:
         for ax in (cases_ax, contacts_ax):
             ax.axvline(first_signals - 0.5, color="grey", linestyle=":", linewidth=1)
         contacts_ax.annotate(
-            "calls (phone only) | signals (all channels)",
-            xy=(first_signals - 0.5, 1.0),
+            "calls (phone only) | signals\n(all channels)",
+            xy=(first_signals - 0.6, 0.97),
             xycoords=("data", "axes fraction"),
             ha="right",
-            va="bottom",
+            va="top",
             fontsize="small",
             color="grey",
         )
