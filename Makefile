@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: build test dev lint install clean
+.PHONY: build test dev lint install clean bi test-bi bi-install chromium
 
 $(UV):
 	@echo "uv not found: installing it with pip (pip install --user uv)"
@@ -32,3 +32,19 @@ lint: install
 
 clean:
 	rm -rf data
+
+# Dashboards: Apache Superset in its own environment (bi/pyproject.toml, bi/uv.lock), on the published snapshot.
+bi-install: $(UV)
+	$(UV) sync --project bi --frozen
+
+bi: bi-install
+	$(UV) run --project bi --frozen python bi/superset_app.py serve
+
+# The browser test needs Debian's chromium and its driver: installed with apt-get when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		echo "Installing Debian's chromium and chromium-driver (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test-bi: install bi-install chromium
+	$(UV) run --project bi --frozen pytest bi/tests

@@ -123,15 +123,20 @@ def measures(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         columns = [c for c in frame if c.endswith(("signals", "victims", "identified")) and c != "fiscal_year"]
         return _melt(frame, {c: c for c in columns}, pd.Series("US", index=frame.index), where)
     if table == "hotline_published_figures":
-        frame["_start"] = frame["period_start"].astype(str)
-        frame["_end"] = frame["period_end"].astype(str)
-        frame["_label"] = frame["_start"] + ".." + frame["_end"]
+        _date_range(frame)
         frame["_measure"] = _figure_measure(frame) + "|" + frame["scope"].astype(str)
         where = "line " + frame["source_line"].astype(str) + " (" + frame["figure_id"].astype(str) + ")"
         long = _melt(frame, {"value": "value"}, frame["jurisdiction"], where)
         long["measure"] = frame["_measure"].to_numpy()
         return long
     return pd.DataFrame(columns=MEASURE_COLUMNS)
+
+
+def _date_range(frame: pd.DataFrame) -> None:
+    """The period columns the long form needs, for tables with period_start and period_end dates."""
+    frame["_start"] = frame["period_start"].astype(str)
+    frame["_end"] = frame["period_end"].astype(str)
+    frame["_label"] = frame["_start"] + ".." + frame["_end"]
 
 
 def _figure_measure(figures: pd.DataFrame) -> pd.Series:
@@ -156,22 +161,10 @@ def _release_measures(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     # A figure the publisher repeats keeps its own place: numbered within its key, like the duplicate rule.
     key = [jurisdiction, _figure_measure(figures), figures["period_start"].astype(str), figures["period_end"]]
     ordinal = figures.groupby(key, sort=False).cumcount()
-    figures["_start"] = figures["period_start"].astype(str)
-    figures["_end"] = figures["period_end"].astype(str)
-    figures["_label"] = figures["_start"] + ".." + figures["_end"]
-    where = (
-        "figures["
-        + figures["figure_index"].astype(str)
-        + "] ("
-        + figures["metric"].astype(str)
-        + " "
-        + figures["breakdown_dimension"].astype(str)
-        + ":"
-        + figures["breakdown_category"].astype(str)
-        + " "
-        + figures["_label"]
-        + ")"
-    )
+    _date_range(figures)
+    breakdown = figures["breakdown_dimension"].astype(str) + ":" + figures["breakdown_category"].astype(str)
+    where = "figures[" + figures["figure_index"].astype(str) + "] (" + figures["metric"].astype(str) + " "
+    where = where + breakdown + " " + figures["_label"] + ")"
     long = _melt(figures, {"value": "value"}, jurisdiction, where)
     long["measure"] = (_figure_measure(figures) + "|" + ordinal.astype(str)).to_numpy()
     return long
@@ -184,6 +177,20 @@ def trend_measures(kind: str, long: pd.DataFrame) -> pd.DataFrame:
     if kind == "report_releases":
         return long[long["measure"].str.contains("|total:all|count|", regex=False)]
     return long
+
+
+def _versus(rows: pd.DataFrame, other: str, label: str) -> pd.Series:
+    """Where each row is and what it is compared with: `line 2 (AL 2016), Cases_Reported = 48,000 vs 54`."""
+    count = "{:,.0f}".format
+    return (
+        rows["row_ref"]
+        + ", "
+        + rows["field"]
+        + " = "
+        + rows["value"].map(count)
+        + f" vs {label}"
+        + rows[other].map(count)
+    )
 
 
 def jumps(current: pd.DataFrame, earlier: pd.DataFrame, noted: bool) -> pd.DataFrame:
@@ -210,18 +217,7 @@ def jumps(current: pd.DataFrame, earlier: pd.DataFrame, noted: bool) -> pd.DataF
         [change_ratio(a, b) for a, b in zip(paired["value"], paired["value_before"], strict=True)], dtype=float
     )
     where = paired["source"].map(lambda s: f" in {s}" if s else "")
-    refs = (
-        paired["row_ref"]
-        + ", "
-        + paired["field"]
-        + " = "
-        + paired["value"].map("{:,.0f}".format)
-        + " vs "
-        + paired["value_before"].map("{:,.0f}".format)
-        + " for "
-        + paired["period_before"]
-        + where
-    )
+    refs = _versus(paired, "value_before", "") + " for " + paired["period_before"] + where
     return pd.DataFrame(
         {
             "row_ref": refs.to_numpy(),
@@ -238,16 +234,7 @@ def national_comparison(current: pd.DataFrame, national: pd.DataFrame) -> pd.Dat
     joined = states.merge(national, on=["measure", "period_start", "period_end"], how="inner", suffixes=("", "_us"))
     return pd.DataFrame(
         {
-            "row_ref": joined["row_ref"]
-            + ", "
-            + joined["field"]
-            + " = "
-            + joined["value"].map("{:,.0f}".format)
-            + " vs national "
-            + joined["value_us"].map("{:,.0f}".format)
-            + " ("
-            + joined["source"]
-            + ")",
+            "row_ref": _versus(joined, "value_us", "national ") + " (" + joined["source"] + ")",
             "value": joined["value"].astype(float),
             "national": joined["value_us"].astype(float),
         },
