@@ -10,8 +10,9 @@ from pathlib import Path
 HOME = Path(os.environ["SUPERSET_HOME"])
 SECRET_KEY = (HOME / "secret_key").read_text(encoding="utf-8").strip()
 SQLALCHEMY_DATABASE_URI = f"sqlite:///{HOME / 'superset.db'}"
-# Local only (127.0.0.1): no HTTPS to enforce, no telemetry, no example data.
+# Local only (127.0.0.1): no HTTPS or content security policy to enforce, no example data.
 TALISMAN_ENABLED = False
+CONTENT_SECURITY_POLICY_WARNING = False
 SUPERSET_LOAD_EXAMPLES = False
 # A DuckDB file is a local file: allowed, because the connection is read-only and the file is our own snapshot.
 PREVENT_UNSAFE_DB_CONNECTIONS = False
