@@ -202,6 +202,8 @@ def _provenance_period(data_file: Path, provenance: dict[str, Any]) -> tuple[dt.
         start, end = parse_date(provenance["period_start"]), parse_date(provenance["period_end"])
     except ValueError as exc:
         raise SourceFileError(record, "period_start/period_end", str(exc), "ISO dates such as 2024-01-01") from exc
+    if end < start:
+        raise SourceFileError(record, "period_end", f"{end} is before period_start {start}", "a period in order")
     return start, end
 
 
@@ -214,7 +216,11 @@ def _state_postal(name: str) -> str | None:
 @functools.cache
 def _postal_by_name() -> dict[str, str]:
     with (SEEDS_DIR / "jurisdictions.csv").open(newline="", encoding="utf-8") as fh:
-        return {r["jurisdiction_name"].lower(): r["state_postal"] for r in csv.DictReader(fh) if r["state_postal"]}
+        return {
+            r["jurisdiction_name"].lower(): r["state_postal"]
+            for r in csv.DictReader(fh)
+            if r["jurisdiction_level"] in ("state", "territory")
+        }
 
 
 def parse_hotline_file(path: Path) -> ParsedHotlineFile:
