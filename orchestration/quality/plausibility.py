@@ -18,6 +18,8 @@ Thresholds, and why:
   and texts, chats, e-mails and web forms lead to cases too, so a state's cases may exceed its calls; but the
   highest real ratio 2012-2016 is 0.66 cases per call (NV 2016: 161 cases from 243 calls). Above 2 cases per
   contact the cases (or the contacts) are mistyped.
+- `SHARE_ROUNDING`: the current state table prints each state's share of the national total to two decimals,
+  so a share is within 0.005 points of its count divided by the national total; one total must fit every row.
 """
 
 from __future__ import annotations
