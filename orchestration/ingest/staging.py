@@ -37,11 +37,7 @@ class StagedVersion:
                 conn.unregister("frame")
 
     def read_tables(self) -> dict[str, pd.DataFrame]:
-        with duckdb.connect() as conn:
-            return {
-                path.stem: conn.execute("select * from read_parquet(?)", [str(path)]).df()
-                for path in sorted(self.folder.glob("*.parquet"))
-            }
+        return read_staged_tables(self.folder)
 
     def write_status(self, status: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -50,6 +46,15 @@ class StagedVersion:
     def status(self) -> dict[str, Any]:
         path = self.folder / "status.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def read_staged_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of one staged version folder, by raw table name."""
+    with duckdb.connect() as conn:
+        return {
+            path.stem: conn.execute("select * from read_parquet(?)", [str(path)]).df()
+            for path in sorted(folder.glob("*.parquet"))
+        }
 
 
 def latest_passed_versions(kind: str, exclude_partition: str | None = None) -> list[StagedVersion]:

@@ -207,12 +207,17 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
     }
 
 
+def state_code(table: pd.DataFrame) -> pd.Series:
+    """Each state row's postal code, or its name as written where the name is unknown (current layout)."""
+    return table["postal"].fillna(table["State"]) if "signals_received" in table else table["postal"]
+
+
 def state_rows(table: pd.DataFrame) -> pd.DataFrame:
     """A state table in either layout as one frame: `state_code` (postal code, else the name as written), `year`,
     and `calls` (2012-2016 layout), `signals` (current layout) and `cases`, NaN where a layout has none."""
     frame = table.copy()
     current = "signals_received" in frame
-    frame["state_code"] = frame["postal"].fillna(frame["State"]) if current else frame["postal"]
+    frame["state_code"] = state_code(frame)
     frame["year"] = pd.to_datetime(frame["period_start"]).dt.year if current else frame["Year_Date"]
     frame["calls"] = np.nan if current else frame["Calls"].astype(float)
     frame["signals"] = frame["signals_received"].astype(float) if current else np.nan

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orchestration.quality.frames import state_code
 from orchestration.vocabulary import vocabulary
 
 JUMP_ERROR_RATIO = 10.0
@@ -108,7 +109,7 @@ def measures(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         frame["_end"] = frame["period_end"].astype(str)
         whole_year = frame["_start"].str.endswith("-01-01") & (frame["_end"] == frame["_start"].str[:4] + "-12-31")
         frame["_label"] = frame["_start"].str[:4].where(whole_year, frame["_start"] + ".." + frame["_end"])
-        state = frame["postal"].fillna(frame["State"])
+        state = state_code(frame)
         where = "line " + frame["source_line"].astype(str) + " (" + state + " " + frame["_label"] + ")"
         long = _melt(frame, STATE_SIGNALS_MEASURES, "US-" + state, where)
         return long[long["jurisdiction"].isin(vocabulary().jurisdictions)]  # unknown names: state_code_is_real
@@ -419,7 +420,7 @@ def share_consistency(table: pd.DataFrame) -> pd.DataFrame:
     columns = ["row_ref", "deviation"]
     if "signals_received" not in table:
         return pd.DataFrame(columns=columns).astype({"deviation": float})
-    where = "line " + table["source_line"].astype(str) + " (" + table["postal"].fillna(table["State"]) + "), "
+    where = "line " + table["source_line"].astype(str) + " (" + state_code(table) + "), "
     parts = []
     for count_column, share_column in SHARE_COLUMNS.items():
         counts, shares = table[count_column].astype(float), table[share_column].astype(float)

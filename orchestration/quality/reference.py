@@ -16,18 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.staging import StagedVersion, latest_passed_versions
+from orchestration.ingest.staging import StagedVersion, latest_passed_versions, read_staged_tables
 from orchestration.quality import plausibility
 from orchestration.settings import duckdb_path
 
-
-@functools.cache
-def _tables(folder: Path) -> dict[str, pd.DataFrame]:
-    with duckdb.connect() as conn:
-        return {
-            path.stem: conn.execute("select * from read_parquet(?)", [str(path)]).df()
-            for path in sorted(folder.glob("*.parquet"))
-        }
+# A staged version never changes (its folder is named by its sha256): read once per process.
+_tables = functools.cache(read_staged_tables)
 
 
 @functools.cache
