@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: build test dev lint install clean bi test-bi bi-install chromium
+.PHONY: build test test-fast dev lint install clean bi test-bi bi-install chromium
 
 $(UV):
 	@echo "uv not found: installing it with pip (pip install --user uv)"
@@ -20,15 +20,22 @@ install: $(UV)
 build: install
 	$(UV) run --frozen ht-warehouse build
 
+# The whole suite: fast unit tests of the engine, parsers and suites, then the end-to-end builds, daemon and kills.
 test: install
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest tests/unit tests/e2e
+
+# Unit tests only: in-process, no Dagster run, well under 30 seconds.
+test-fast: install
+	$(UV) run --frozen pytest -n 0 tests/unit
 
 dev: install
 	$(UV) run --frozen ht-warehouse dev
 
+# ruff, the import layers (import-linter, contracts in pyproject.toml) and the dbt SQL style (sqlfluff).
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 clean:
 	rm -rf data

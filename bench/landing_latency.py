@@ -176,7 +176,7 @@ def sensor_tick(files: int, data_dir: Path) -> dict:
         import dagster as dg
 
         from orchestration.definitions import defs
-        from orchestration.ingest.landing import LandingZone
+        from orchestration.defs.resources import LandingZone
 
         folder = Path(landing_root) / "report_releases"
         folder.mkdir()

@@ -58,7 +58,7 @@ from orchestration.settings import apply_environment, duckdb_path, publish_dir
 apply_environment()
 started = time.perf_counter()
 import dagster as dg
-from orchestration.build import run_batch
+from orchestration.defs.batch_run import run_batch
 from orchestration.definitions import defs
 from orchestration.engine.plan import make_plan
 plan = make_plan([Path(sys.argv[1])], duckdb_path(), publish_dir())
@@ -76,10 +76,10 @@ from orchestration.settings import apply_environment, duckdb_path
 apply_environment()
 import duckdb
 from orchestration.engine.warehouse import candidate_path
-from orchestration.ingest.discovery import FileVersion
-from orchestration.ingest.kinds import SOURCE_KIND_LIST
-from orchestration.ingest.landing import LandingZone
-from orchestration.ingest.loader import append_file_version
+from orchestration.engine.versions import FileVersion
+from orchestration.parsers.kinds import SOURCE_KIND_LIST
+from orchestration.defs.resources import LandingZone
+from orchestration.engine.raw_tables import append_file_version
 started = time.perf_counter()
 landing = LandingZone(path=sys.argv[1], shipped_path=None)
 rows = 0
@@ -167,15 +167,15 @@ from pathlib import Path
 from orchestration.settings import apply_environment, duckdb_path
 apply_environment()
 import dagster as dg, duckdb
-from orchestration.build import run_batch
+from orchestration.defs.batch_run import run_batch
 from orchestration.definitions import defs
-from orchestration.ingest.discovery import FileVersion
-from orchestration.ingest.files import sha256_of
-from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
-from orchestration.ingest.landing import LandingZone
-from orchestration.ingest.loader import append_file_version
+from orchestration.engine.versions import FileVersion
+from orchestration.parsers.files import sha256_of
+from orchestration.parsers.kinds import SOURCE_KINDS
+from orchestration.defs.resources import LandingZone
+from orchestration.engine.raw_tables import append_file_version
 history, new_release = Path(sys.argv[1]), Path(sys.argv[2])
-kind = SOURCE_KINDS_BY_NAME["report_releases"]
+kind = SOURCE_KINDS["report_releases"]
 landing = LandingZone(path=str(history.parent), shipped_path=None)
 files = list(landing.list_files("report_releases"))
 # History is bulk-loaded through the pipeline's own parser and loader (no validation: 10,000 files take long).
@@ -216,14 +216,14 @@ from pathlib import Path
 from orchestration.settings import apply_environment, duckdb_path
 apply_environment()
 import duckdb
-from orchestration.ingest.discovery import FileVersion
-from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
-from orchestration.ingest.loader import append_file_version
-from orchestration.ingest.staging import StagedVersion
-from orchestration.quality.checks import validate
+from orchestration.engine.versions import FileVersion
+from orchestration.parsers.kinds import SOURCE_KINDS
+from orchestration.engine.raw_tables import append_file_version
+from orchestration.engine.staged import StagedVersion
+from orchestration.quality.validate import validate
 import datetime as dt
 path = Path(sys.argv[1])
-kind = SOURCE_KINDS_BY_NAME["report_releases"]
+kind = SOURCE_KINDS["report_releases"]
 t0 = time.perf_counter(); tables = kind.parse(path); t1 = time.perf_counter()
 outcomes = validate("report_releases", path.stem, tables).outcomes; t2 = time.perf_counter()
 staged = StagedVersion("report_releases", path.stem, "bench")

@@ -29,12 +29,12 @@ FILES = {
 TIMER = r"""
 import json, sys, time
 from pathlib import Path
-from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
-from orchestration.quality.checks import validate
+from orchestration.parsers.kinds import SOURCE_KINDS
+from orchestration.quality.validate import validate
 root, files, out = Path(sys.argv[1]), json.loads(sys.argv[2]), {}
 for label, (kind, relative) in files.items():
     path = root / relative
-    tables = SOURCE_KINDS_BY_NAME[kind].parse(path)
+    tables = SOURCE_KINDS[kind].parse(path)
     validate(kind, path.stem, tables)  # warm-up: imports and the great-expectations context
     runs = []
     for _ in range(3):

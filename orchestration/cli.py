@@ -24,8 +24,8 @@ from orchestration.settings import (
 )
 
 if TYPE_CHECKING:
-    from orchestration.build import BatchReport
-    from orchestration.ingest.discovery import FileVersion
+    from orchestration.defs.batch_run import BatchReport
+    from orchestration.engine.versions import FileVersion
 
 
 _INTERRUPTED: list[int] = []
@@ -38,7 +38,7 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 
 
 def _print_published() -> None:
-    from orchestration.publish.snapshot import current_publication
+    from orchestration.engine.snapshot import current_publication
 
     publication = current_publication(publish_dir())
     if publication is None:
@@ -73,8 +73,8 @@ def _run(
     """One batch run in this process, dbt's raw output in a log file, compact progress on the terminal."""
     import dagster as dg
 
-    from orchestration.build import run_batch
     from orchestration.definitions import defs
+    from orchestration.defs.batch_run import run_batch
 
     log_dir = data_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,7 @@ def _run(
             report = run_batch(defs, instance, files, full, retract, run_config=loggers)
     except KeyboardInterrupt:
         _INTERRUPTED.append(signal.SIGINT)
-    if _INTERRUPTED or (report is not None and report.interrupted):
+    if _INTERRUPTED:
         print("\nInterrupted: nothing was promoted; the live warehouse and the published snapshot are unchanged.")
         return None, log_file
     return report, log_file
@@ -105,7 +105,7 @@ def build(args: argparse.Namespace) -> int:
     apply_environment()
     started = time.monotonic()
     from orchestration.engine.plan import make_plan
-    from orchestration.ingest.landing import ensure_landing_folders
+    from orchestration.engine.store import ensure_landing_folders
 
     ensure_landing_folders(landing_dir())
     plan = make_plan([landing_dir(), SOURCES_DIR], duckdb_path(), publish_dir(), full=args.full)

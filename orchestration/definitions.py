@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.ingest.assets import LANDED_CHECKS, LANDED_SPECS, ingest_batch
-from orchestration.jobs import process_batch
-from orchestration.progress import progress_logger
-from orchestration.publish.assets import PUBLISH_ASSETS
-from orchestration.resources import build_resources
-from orchestration.schedules import nightly_refresh
-from orchestration.sensors import landing_sensor
-from orchestration.transform.assets import warehouse_dbt_models
+from orchestration.defs.dbt.assets import warehouse_dbt_models
+from orchestration.defs.jobs import process_batch
+from orchestration.defs.landed import LANDED_CHECKS, LANDED_SPECS, ingest_batch
+from orchestration.defs.progress import progress_logger
+from orchestration.defs.publish import PUBLISH_ASSETS
+from orchestration.defs.resources import build_resources
+from orchestration.defs.schedules import nightly_refresh
+from orchestration.defs.sensors import landing_sensor
 
 defs = dg.Definitions(
     assets=[*LANDED_SPECS, ingest_batch, warehouse_dbt_models, *PUBLISH_ASSETS],

@@ -13,7 +13,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = PROJECT_ROOT / "sources"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "instance" / "dagster.yaml"
+INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "defs" / "instance" / "dagster.yaml"
 
 DATA_DIR_ENV = "HT_DATA_DIR"
 DUCKDB_PATH_ENV = "HT_DUCKDB_PATH"

@@ -135,7 +135,8 @@ SHIPPED_RELEASES = PROJECT_ROOT / "sources/report_releases/ochttf"
 
 def shipped_file_count() -> int:
     """How many source files the project ships in sources/ (a first build loads each once)."""
-    from orchestration.ingest.discovery import SOURCE_KINDS, list_files
+    from orchestration.engine.versions import list_files
+    from orchestration.parsers.kinds import SOURCE_KINDS
 
     return sum(len(list(list_files([PROJECT_ROOT / "sources"], kind))) for kind in SOURCE_KINDS)
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.engine import warehouse as files
-from orchestration.ingest.discovery import FileVersion
-from orchestration.ingest.kinds import SOURCE_KINDS_BY_NAME
-from orchestration.ingest.loader import append_file_version, ensure_raw_schema, retract_file_version
-from orchestration.ingest.staging import StagedVersion
+from orchestration.engine.raw_tables import append_file_version, ensure_raw_schema, record_batch, retract_file_version
+from orchestration.engine.staged import StagedVersion
+from orchestration.engine.store import quarantine
+from orchestration.engine.versions import FileVersion, LandedFile
+from orchestration.parsers.kinds import SOURCE_KINDS
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Batch:
         with duckdb.connect(str(self.candidate)) as conn:
             ensure_raw_schema(conn)
             for version in self.retracted:
-                tables = list(SOURCE_KINDS_BY_NAME[version.kind].raw_tables)
+                tables = list(SOURCE_KINDS[version.kind].raw_tables)
                 retract_file_version(conn, version, tables, self.run_id, self.started_at)
             for version in chosen:
                 frames = StagedVersion(version.kind, version.partition_key, version.sha256).read_tables()
@@ -56,10 +57,11 @@ class Batch:
         return self.candidate if self.candidate is not None else self.prepare()
 
     def promote(self, selection: str, accepted: list[FileVersion]) -> None:
-        """Record the batch in the candidate's `raw.batch_log`, then swap it in as the live warehouse."""
+        """Record the batch in the candidate's `raw.batch_log`, swap it in as the live warehouse, and file the
+        retracted versions in quarantine (the ledger's "refused" half)."""
         assert self.candidate is not None
         with duckdb.connect(str(self.candidate)) as conn:
-            files.record_batch(
+            record_batch(
                 conn,
                 self.batch_id,
                 self.run_id,
@@ -71,6 +73,17 @@ class Batch:
             )
         files.promote(self.candidate, self.warehouse)
         self.candidate = None
+        for version in self.retracted:
+            path = Path(version.path)
+            quarantine(
+                LandedFile(version.kind, path, 0, 0.0),
+                version.sha256,
+                {
+                    "refused_by": "retraction",
+                    "first_problem": "retracted with `ht-warehouse retract`",
+                    "run": self.run_id,
+                },
+            )
 
     def close(self) -> None:
         """Discard an unpromoted candidate (a failed or interrupted run leaves the live warehouse as it was)."""

@@ -9,6 +9,7 @@ Anything else landed is pending, whatever happened to earlier runs: a killed run
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -16,17 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-from orchestration.ingest.discovery import (
-    SOURCE_KINDS,
-    FileVersion,
-    LandedFile,
-    list_files,
-    unsafe_name_problem,
-    unsupported_files,
-)
-from orchestration.ingest.files import sha256_of
+from orchestration.engine.raw_tables import table_exists
+from orchestration.engine.versions import FileVersion, LandedFile, list_files, unsafe_name_problem, unsupported_files
+from orchestration.engine.warehouse import read_live
+from orchestration.parsers.files import sha256_of
+from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.settings import data_dir, quarantine_dir
 
 # A file modified within this many seconds may still be being copied in: it waits for the next look.
@@ -64,20 +59,58 @@ class HashCache:
         self._dirty = False
 
 
+@dataclass(frozen=True)
+class AcceptedVersion:
+    """A file version live in the warehouse: its last outcome in `raw.load_log` is `loaded`."""
+
+    version: FileVersion
+    loaded_at: dt.datetime
+
+
+# The one question asked of the load log: which versions are live. A version is live when its latest outcome
+# is `loaded` (a retraction logs `retracted` after it).
+_LIVE_VERSIONS = """
+select source_kind, partition_key, file_sha256, arg_max(file_path, loaded_at), max(loaded_at)
+from raw.load_log
+where outcome in ('loaded', 'retracted')
+group by source_kind, partition_key, file_sha256
+having arg_max(outcome, loaded_at) = 'loaded'
+order by 5
+"""
+
+
+def live_versions(warehouse: Path) -> list[AcceptedVersion]:
+    """Every version loaded into the live warehouse and not retracted since, oldest load first."""
+    with read_live(warehouse) as conn:
+        if conn is None or not table_exists(conn, "raw", "load_log"):
+            return []
+        rows = conn.execute(_LIVE_VERSIONS).fetchall()
+    return [AcceptedVersion(FileVersion(kind, key, path, sha), at) for kind, key, sha, path, at in rows]
+
+
 def accepted_versions(warehouse: Path) -> set[tuple[str, str, str]]:
     """(kind, key, sha256) of every version loaded into the live warehouse and not retracted since."""
-    if not warehouse.exists():
-        return set()
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        if not conn.execute(
-            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'load_log'"
-        ).fetchone()[0]:
-            return set()
-        rows = conn.execute(
-            "select source_kind, partition_key, file_sha256, arg_max(outcome, loaded_at) from raw.load_log "
-            "where outcome in ('loaded', 'retracted') group by all"
-        ).fetchall()
-    return {(kind, key, sha) for kind, key, sha, last in rows if last == "loaded"}
+    return {accepted.version.key for accepted in live_versions(warehouse)}
+
+
+def live_version_of(warehouse: Path, kind: str, partition_key: str) -> AcceptedVersion | None:
+    """The version of one file name that is live (the latest loaded), if any."""
+    same = [a for a in live_versions(warehouse) if (a.version.kind, a.version.partition_key) == (kind, partition_key)]
+    return same[-1] if same else None
+
+
+def same_bytes_elsewhere(warehouse: Path, version: FileVersion) -> AcceptedVersion | None:
+    """A live version of another file name of the same kind with exactly these bytes: a duplicate delivery."""
+    return next(
+        (
+            a
+            for a in live_versions(warehouse)
+            if a.version.kind == version.kind
+            and a.version.sha256 == version.sha256
+            and a.version.partition_key != version.partition_key
+        ),
+        None,
+    )
 
 
 def refused_versions(kinds: Iterable[str] = SOURCE_KINDS) -> set[tuple[str, str, str]]:
@@ -108,7 +141,7 @@ def discover(roots: list[Path], warehouse: Path, limit: int | None = None, settl
     processed = unsettled = 0
     for kind in SOURCE_KINDS:
         for path in unsupported_files(roots, kind):
-            skipped.append(f"{path}: not a file type {kind}/ takes (expected {', '.join(SOURCE_KINDS[kind])})")
+            skipped.append(f"{path}: not a file type {kind}/ takes (expected {', '.join(SOURCE_KINDS[kind].suffixes)})")
         for file in list_files(roots, kind):
             if problem := unsafe_name_problem(file.path.name):
                 skipped.append(f"{file.path}: {problem}; rename it to <key>.<extension>")
@@ -129,19 +162,11 @@ def discover(roots: list[Path], warehouse: Path, limit: int | None = None, settl
 
 def find_accepted(warehouse: Path, file_or_sha: str) -> list[FileVersion]:
     """Accepted versions matching a file path (its latest accepted version) or a sha256 (or a prefix of 8+)."""
-    if not warehouse.exists():
-        return []
-    target = str(Path(file_or_sha).resolve()) if not _looks_like_sha(file_or_sha) else None
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        rows = conn.execute(
-            "select source_kind, partition_key, arg_max(file_path, loaded_at), file_sha256, max(loaded_at) "
-            "from raw.load_log where outcome in ('loaded', 'retracted') group by source_kind, partition_key, "
-            "file_sha256 having arg_max(outcome, loaded_at) = 'loaded' order by 5"
-        ).fetchall()
-    versions = [FileVersion(kind, key, path, sha) for kind, key, path, sha, _ in rows]
-    if target is None:
+    versions = [accepted.version for accepted in live_versions(warehouse)]
+    if _looks_like_sha(file_or_sha):
         return [v for v in versions if v.sha256.startswith(file_or_sha.lower())]
-    same_file = [v for v in versions if v.path == target or Path(v.path).name == Path(target).name]
+    target = Path(file_or_sha).resolve()
+    same_file = [v for v in versions if v.path == str(target) or Path(v.path).name == target.name]
     return same_file[-1:]
 
 

@@ -6,13 +6,16 @@ no validation.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.engine.dbt_files import dbt_fingerprint
 from orchestration.engine.ledger import Discovery, discover
-from orchestration.engine.warehouse import dbt_fingerprint, read_state
-from orchestration.ingest.discovery import FileVersion
-from orchestration.publish.snapshot import current_publication
+from orchestration.engine.raw_tables import read_state
+from orchestration.engine.snapshot import current_publication
+from orchestration.engine.versions import FileVersion
 
 
 @dataclass
@@ -55,3 +58,11 @@ def make_plan(
     if publish and not discovery.pending and not full:
         reasons.append("the published snapshot is older than the live warehouse")
     return Plan(discovery.pending, full, publish, reasons, discovery)
+
+
+def batch_digest(versions: Iterable[FileVersion]) -> str:
+    """Names a batch by its contents: the same new files give the same digest (run tags, run keys)."""
+    digest = hashlib.sha256()
+    for version in sorted(versions, key=lambda v: v.key):
+        digest.update(":".join(version.key).encode())
+    return digest.hexdigest()[:16]

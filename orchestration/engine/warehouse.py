@@ -8,82 +8,68 @@
   the same from run to run.
 - `promote` checkpoints the candidate and renames it over the live file (atomic on POSIX). A candidate left by
   a killed writer is deleted by the next one, after it has stopped that writer's dbt process if it still runs.
+- Everything else reads the live state through `read_live`, read-only.
+
+This module is the storage seam of the engine: a second backend (a lake whose catalog takes the place of the
+file) provides the same lock, candidate, promote and `read_live`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
-import hashlib
-import json
 import logging
 import os
+import re
 import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR
-
 logger = logging.getLogger(__name__)
-
-BATCH_LOG_DDL = """
-create table if not exists raw.batch_log (
-    batch_id varchar primary key,
-    run_id varchar not null,
-    started_at timestamp with time zone not null,
-    promoted_at timestamp with time zone not null,
-    dbt_fingerprint varchar not null,
-    dbt_selection varchar not null,
-    accepted json not null,
-    quarantined json not null,
-    retracted json not null
-)
-"""
 
 
 class WarehouseBusy(RuntimeError):
     """Another live process holds the warehouse's writer lock."""
 
 
-@dataclass(frozen=True)
-class WarehouseState:
-    """What the live file holds: its last promoted batch and the dbt project it was built with."""
-
-    batch_id: str | None
-    dbt_fingerprint: str | None
+class WarehouseLocked(RuntimeError):
+    """DuckDB refused to open a warehouse file because another process holds it."""
 
 
-def dbt_fingerprint() -> str:
-    """A hash of the dbt project's files: when it changes, every model is rebuilt (not only those downstream)."""
-    digest = hashlib.sha256()
-    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
-    for folder in ("models", "seeds", "macros", "tests"):
-        files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
-    for path in files:
-        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
-def read_state(warehouse: Path) -> WarehouseState:
+@contextlib.contextmanager
+def read_live(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The live warehouse, read-only (None before the first build). DuckDB's lock error names its holder."""
     if not warehouse.exists():
-        return WarehouseState(None, None)
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        exists = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'batch_log'"
-        ).fetchone()[0]
-        if not exists:
-            return WarehouseState(None, None)
-        row = conn.execute(
-            "select batch_id, dbt_fingerprint from raw.batch_log order by promoted_at desc limit 1"
-        ).fetchone()
-    return WarehouseState(*row) if row else WarehouseState(None, None)
+        yield None
+        return
+    try:
+        conn = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as error:
+        raise _explained(warehouse, error) from error
+    with conn:
+        yield conn
+
+
+def _explained(warehouse: Path, error: duckdb.IOException) -> Exception:
+    """DuckDB's "Could not set lock" as an error that says who holds the file and what to do."""
+    text = str(error)
+    if "Could not set lock" not in text:
+        return error
+    match = _HOLDER.search(text)
+    holder = f"{match['program']} (PID {match['pid']})" if match else "another process"
+    return WarehouseLocked(
+        f"The DuckDB file {warehouse} is locked by {holder}. DuckDB allows one writing process per file. "
+        "Fix: close that process (a DuckDB client or BI tool holding the file open, another `ht-warehouse build` "
+        "or `dg dev`), or open readers with read_only=True. The pipeline itself never writes this file in place: "
+        "it writes a candidate copy and swaps it in (orchestration/engine/)."
+    )
 
 
 def _holder(lock_path: Path) -> str:
@@ -188,33 +174,6 @@ def new_candidate(warehouse: Path) -> Path:
 def discard(candidate: Path) -> None:
     for path in (candidate, candidate.with_name(candidate.name + ".wal")):
         path.unlink(missing_ok=True)
-
-
-def record_batch(
-    conn: duckdb.DuckDBPyConnection,
-    batch_id: str,
-    run_id: str,
-    started_at: dt.datetime,
-    selection: str,
-    accepted: list[str],
-    quarantined: list[str],
-    retracted: list[str],
-) -> None:
-    conn.execute("create schema if not exists raw")
-    conn.execute(BATCH_LOG_DDL)
-    conn.execute(
-        "insert into raw.batch_log values (?, ?, ?, now(), ?, ?, ?::json, ?::json, ?::json)",
-        [
-            batch_id,
-            run_id,
-            started_at,
-            dbt_fingerprint(),
-            selection,
-            json.dumps(accepted),
-            json.dumps(quarantined),
-            json.dumps(retracted),
-        ],
-    )
 
 
 def promote(candidate: Path, warehouse: Path) -> None:

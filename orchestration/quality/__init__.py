@@ -1,1 +1,1 @@
-"""Quality: great-expectations suites for every landed file, run as blocking Dagster asset checks."""
+"""Quality: expectation suites and plausibility rules; frames in, a Validation out. No Dagster, no warehouse I/O."""

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from orchestration.ingest.report_release import TRANSCRIBED_SUFFIXES
-from orchestration.ingest.unodc_glotip import REPEATED_NOTE
+from orchestration.parsers.report_release import TRANSCRIBED_SUFFIXES
+from orchestration.parsers.unodc_glotip import REPEATED_NOTE
 from orchestration.vocabulary import OPEN_CATEGORY, PART_SEPARATOR, vocabulary
 
 # Spreadsheets execute cells starting with these characters (CSV injection): refuse them in text fields.

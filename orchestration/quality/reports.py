@@ -1,4 +1,4 @@
-"""Validation results kept per validated file: a JSON result and a human-readable HTML page."""
+"""Validation results per validated file: a JSON result, a human-readable HTML page, and Markdown for the UI."""
 
 from __future__ import annotations
 
@@ -93,3 +93,38 @@ def _correction_html(correction: dict[str, Any]) -> str:
         f"{correction['values_changed']} value(s) changed.</p>"
         f"<table><tr><th>where</th><th>old</th><th>new</th><th>change</th></tr>{changed}</table>{lists}"
     )
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def outcome_markdown(outcome: Outcome) -> str:
+    """One expectation's result as the Dagster UI shows it: verdict, counts and the first failing rows."""
+    verdict = "passed" if outcome.success else ("failed" if outcome.severity == "error" else "warning")
+    lines = [f"**{verdict}** ({outcome.severity}): {outcome.description}"]
+    if outcome.error:
+        lines.append(f"\nError while evaluating: `{outcome.error}`")
+    if not outcome.success:
+        lines.append(f"\n{outcome.unexpected_count} unexpected row(s); the first {len(outcome.examples)}:")
+        lines += ["", "| where | found |", "|---|---|"]
+        lines += [f"| {_cell(e['row'])} | {_cell(e['found'])} |" for e in outcome.examples]
+    return "\n".join(lines)
+
+
+def validation_markdown(outcomes: Sequence[Outcome], parse_error: dict[str, Any] | None) -> str:
+    """The whole validation of one file in one Markdown table: what failed, what warns, what was not evaluated."""
+    if parse_error:
+        return (
+            f"**Refused: the file did not parse.**\n\n{_cell(parse_error['message'])}\n\n"
+            "The expectations were not evaluated (they need the parsed rows)."
+        )
+    failed = [o for o in outcomes if not o.success]
+    verdict = "Refused" if any(o.severity == "error" for o in failed) else "Accepted"
+    lines = [f"**{verdict}**: {len(outcomes) - len(failed)} of {len(outcomes)} expectations passed."]
+    if failed:
+        lines += ["", "| expectation | severity | unexpected | first example |", "|---|---|---|---|"]
+        for o in failed:
+            example = f"{o.examples[0]['row']}: {o.examples[0]['found']}" if o.examples else (o.error or "")
+            lines.append(f"| {o.name} | {o.severity} | {o.unexpected_count} | {_cell(example)} |")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The dbt project as Dagster assets: one DbtProject handle, one translator, the audit step, model metadata."""

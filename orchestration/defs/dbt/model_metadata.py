@@ -1,0 +1,107 @@
+"""Metadata of built dbt models for the UI: row counts, column schemas and column-level lineage.
+
+Column lineage is traced in the compiled SQL with sqlglot (column_lineage.py; dagster-dbt's public path,
+fetch_column_metadata(), queries DuckDB through dbt's adapter while dbt still holds the file's write lock). It is
+computed once per manifest and model, and cached under `<data dir>/state/column_lineage/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliInvocation
+
+from orchestration.defs.dbt.column_lineage import column_lineage
+from orchestration.defs.dbt.translator import translator
+from orchestration.settings import data_dir
+
+logger = logging.getLogger(__name__)
+Columns = dict[str, dict[str, str]]
+
+
+class LineageCache:
+    """Column lineage per model for one manifest, kept on disk: an event pays for sqlglot only once."""
+
+    def __init__(self, manifest_path: Path) -> None:
+        digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()[:16]
+        self.path = data_dir() / "state" / "column_lineage" / f"{digest}.json"
+        try:
+            self._entries: dict[str, str | None] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self._entries = {}
+        self._dirty = False
+
+    def get(self, unique_id: str, compute: Any) -> dict[str, Any]:
+        if unique_id not in self._entries:
+            value = compute()
+            self._entries[unique_id] = dg.serialize_value(value["dagster/column_lineage"]) if value else None
+            self._dirty = True
+        stored = self._entries[unique_id]
+        return {"dagster/column_lineage": dg.deserialize_value(stored)} if stored else {}
+
+    def save(self) -> None:
+        if self._dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".partial")
+            partial.write_text(json.dumps(self._entries), encoding="utf-8")
+            partial.replace(self.path)
+
+
+def _relation(props: Mapping[str, Any]) -> tuple[str, str]:
+    """(schema, table) of a model, seed or source in DuckDB."""
+    return props["schema"], props.get("alias") or props.get("identifier") or props["name"]
+
+
+def warehouse_columns(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Columns]:
+    columns: dict[tuple[str, str], Columns] = {}
+    for schema, table, column, data_type in conn.execute(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+    ).fetchall():
+        columns.setdefault((schema, table), {})[column] = {"data_type": data_type}
+    return columns
+
+
+def table_metadata(
+    invocation: DbtCliInvocation,
+    unique_id: str,
+    columns: dict[tuple[str, str], Columns],
+    row_count: int,
+    lineage: LineageCache,
+) -> dict[str, Any]:
+    """Row count, column schema and column-level lineage of one built model, for the UI."""
+    manifest = invocation.manifest
+    props = manifest["nodes"][unique_id]
+    own = columns.get(_relation(props), {})
+    metadata: dict[str, Any] = {
+        "dagster/row_count": dg.MetadataValue.int(row_count),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, column["data_type"]) for name, column in own.items()]
+        ),
+    }
+    if props["resource_type"] != "model":
+        return metadata
+    parents: dict[str, dict[str, str]] = {}
+    keys: dict[str, dg.AssetKey] = {}
+    for parent_id in props["depends_on"]["nodes"]:
+        parent = (manifest["sources"] if parent_id.startswith("source.") else manifest["nodes"])[parent_id]
+        parents[parent["relation_name"]] = {c: v["data_type"] for c, v in columns.get(_relation(parent), {}).items()}
+        keys[parent["relation_name"]] = translator.get_asset_key(parent)
+
+    def compute() -> dict[str, Any]:
+        compiled = invocation.target_path / "compiled" / props["package_name"] / props["original_file_path"]
+        try:
+            sql = compiled.read_text(encoding="utf-8")
+        except OSError:
+            return {}
+        traced = column_lineage(sql, list(own), parents, keys.__getitem__)
+        return {"dagster/column_lineage": traced} if traced else {}
+
+    return metadata | lineage.get(unique_id, compute)

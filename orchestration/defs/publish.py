@@ -1,0 +1,165 @@
+"""Publish assets at the end of the graph: the read-only snapshot BI tools query, and the charts drawn from it."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.dbt.assets import warehouse_dbt_models
+from orchestration.defs.landed import LANDED_CHECKS
+from orchestration.engine.charts import draw_charts
+from orchestration.engine.raw_tables import read_state
+from orchestration.engine.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot
+from orchestration.engine.warehouse import read_live
+from orchestration.settings import publish_dir, snapshots_kept
+
+PUBLISH_GROUP = "publish"
+OWNERS = ["team:data-engineering"]
+SNAPSHOT_KEY = dg.AssetKey(["published", "warehouse_snapshot"])
+CHARTS_KEY = dg.AssetKey(["published", "charts"])
+# What the snapshot holds: the BI-facing views and the tables behind them, and the audit trail.
+PUBLISHED_GROUPS = ("marts", "audit", "bi")
+# Landing checks run per file; keep each file's latest result, up to this many executions per check.
+CHECK_HISTORY_LIMIT = 10_000
+# How far back to look for a check's last evaluated result behind runs that skipped it.
+CHECK_HISTORY_SEARCH = 50
+
+
+def _published_model_keys() -> list[dg.AssetKey]:
+    return sorted(
+        (spec.key for spec in warehouse_dbt_models.specs if spec.group_name in PUBLISHED_GROUPS),
+        key=lambda key: key.to_user_string(),
+    )
+
+
+def _check_row(record: Any) -> dict[str, Any]:
+    evaluation = record.event.asset_check_evaluation if record.event else None
+    return {
+        "asset_key": record.key.asset_key.to_user_string(),
+        "check_name": record.key.name,
+        "partition_key": record.partition,
+        "run_id": record.run_id,
+        "status": record.status.value,
+        "passed": evaluation.passed if evaluation else None,
+        "severity": evaluation.severity.value if evaluation else None,
+        "description": evaluation.description if evaluation else None,
+        "evaluated_at": dt.datetime.fromtimestamp(record.create_timestamp, dt.UTC),
+    }
+
+
+def latest_evaluations(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey]) -> list[Any]:
+    """The latest execution of each check that was evaluated: a run whose dbt step was skipped (its batch
+    accepted no file) leaves the checks it planned without a result, and the result before it still stands."""
+    storage = instance.event_log_storage
+    records = []
+    for key, record in storage.get_latest_asset_check_execution_by_key(keys).items():
+        if record.event is None or record.event.asset_check_evaluation is None:
+            history = storage.get_asset_check_execution_history(key, limit=CHECK_HISTORY_SEARCH)
+            record = next((r for r in history if r.event and r.event.asset_check_evaluation), None)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _latest_check_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
+    """The latest result of every dbt test, and of every landing check per file."""
+    storage = instance.event_log_storage
+    rows = [_check_row(r) for r in latest_evaluations(instance, list(warehouse_dbt_models.check_keys))]
+    for checks in LANDED_CHECKS:
+        for check_key in checks.check_keys:
+            seen: set[str | None] = set()
+            for record in storage.get_asset_check_execution_history(check_key, limit=CHECK_HISTORY_LIMIT):
+                if record.partition not in seen:
+                    seen.add(record.partition)
+                    rows.append(_check_row(record))
+    return rows
+
+
+def _source_versions(warehouse: str) -> list[dict[str, Any]]:
+    with read_live(Path(warehouse)) as conn:
+        assert conn is not None, "a published warehouse exists"
+        rows = conn.execute(
+            "select source_id, source_version, file_sha256, cast(loaded_at as varchar) "
+            "from audit.release_versions where is_latest_version order by source_id"
+        ).fetchall()
+    return [dict(zip(("source_id", "version", "file_sha256", "loaded_at"), row, strict=True)) for row in rows]
+
+
+def _row_count_table(row_counts: dict[str, int]) -> dg.MetadataValue:
+    lines = ["| relation | rows |", "|---|---:|", *(f"| {name} | {rows:,} |" for name, rows in row_counts.items())]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+@dg.asset(
+    key=SNAPSHOT_KEY,
+    deps=_published_model_keys(),
+    group_name=PUBLISH_GROUP,
+    kinds={"duckdb", "parquet"},
+    owners=OWNERS,
+    description="The read-only snapshot BI tools open: bi views, marts and audit tables copied from the live "
+    "warehouse into a new DuckDB file readable by DuckDB 1.4+, every table also as Parquet, then swapped in "
+    "atomically as `published/current`. The live warehouse only ever holds states whose error-level dbt tests "
+    "all passed (write-audit-publish), so every snapshot does too; older snapshots are kept.",
+)
+def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    check_rows = _latest_check_results(context.instance)
+    failed = [row for row in check_rows if row["passed"] is False]
+    summary = {
+        "checks": len(check_rows),
+        "passed": sum(1 for row in check_rows if row["passed"]),
+        "failed_warnings": sum(1 for row in failed if row["severity"] == "WARN"),
+        # dbt failures stop the publish above, so error-level failures here are landing checks: refused files.
+        "refused_file_checks": sum(1 for row in failed if row["severity"] == "ERROR"),
+    }
+    target = publish_dir()
+    publication, pruned = publish_snapshot(
+        Path(duckdb.database),
+        target,
+        _source_versions(duckdb.database),
+        summary,
+        check_rows,
+        snapshots_kept(),
+        batch_id=read_state(Path(duckdb.database)).batch_id,
+    )
+    current = target / CURRENT_LINK
+    context.log.info(f"Published snapshot {publication.snapshot_id} as {current / SNAPSHOT_FILE}")
+    return dg.MaterializeResult(
+        metadata={
+            "snapshot_id": publication.snapshot_id,
+            "batch_id": str(publication.batch_id),
+            "snapshot_path": dg.MetadataValue.path(str(current / SNAPSHOT_FILE)),
+            "parquet_dir": dg.MetadataValue.path(str(current / "parquet")),
+            "storage_version": publication.storage_version,
+            "git_revision": publication.git_revision,
+            "source_versions": dg.MetadataValue.int(len(publication.source_versions)),
+            "check_summary": dg.MetadataValue.json(publication.check_summary),
+            "row_counts": _row_count_table(publication.row_counts),
+            "snapshots_pruned": dg.MetadataValue.json(pruned),
+        },
+        data_version=dg.DataVersion(publication.snapshot_id),
+    )
+
+
+@dg.asset(
+    key=CHARTS_KEY,
+    deps=[SNAPSHOT_KEY],
+    group_name=PUBLISH_GROUP,
+    kinds={"python", "matplotlib"},
+    owners=OWNERS,
+    description="A visual summary of the published snapshot: victims by period and trafficking type, and hotline "
+    "cases by state. PNG files beside the snapshot, shown here as metadata.",
+)
+def charts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    snapshot_folder = (publish_dir() / CURRENT_LINK).resolve()
+    drawn = draw_charts(snapshot_folder / SNAPSHOT_FILE, snapshot_folder / "charts")
+    context.log.info(f"Drew {len(drawn)} charts in {snapshot_folder / 'charts'}")
+    metadata: dict[str, Any] = {"snapshot_id": snapshot_folder.name}
+    for chart in drawn:
+        metadata[chart.name] = dg.MetadataValue.md(chart.markdown())
+        metadata[f"{chart.name}_file"] = dg.MetadataValue.path(str(chart.path))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+PUBLISH_ASSETS = [warehouse_snapshot, charts]

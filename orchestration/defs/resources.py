@@ -1,0 +1,44 @@
+"""Resources shared by the code location: one DuckDB file, named by one setting, for Dagster and dbt; the
+landing folders; the warehouse's single writer (defs/warehouse_writer.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.warehouse_writer import WarehouseWriter
+from orchestration.engine.versions import LandedFile, list_files
+from orchestration.settings import DUCKDB_PATH_ENV, LANDING_DIR_ENV, SOURCES_DIR
+
+
+class LandingZone(dg.ConfigurableResource):
+    """A folder of landed files (plus, optionally, the project's shipped `sources/` as a read-only root)."""
+
+    path: str
+    shipped_path: str | None = None
+
+    def roots(self, include_shipped: bool = True) -> list[Path]:
+        roots = [Path(self.path)]
+        if self.shipped_path and include_shipped:
+            roots.append(Path(self.shipped_path))
+        return roots
+
+    def list_files(self, kind: str, include_shipped: bool = True) -> Iterator[LandedFile]:
+        """Every file of a kind, in landing (and shipped) roots, cheaply: a stat per file, no reads."""
+        return list_files(self.roots(include_shipped), kind)
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        # Resolved when a run starts, so tests and the CLI can point a run at another file.
+        "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV), connection_config={}),
+        "warehouse": WarehouseWriter(database=dg.EnvVar(DUCKDB_PATH_ENV)),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+        "landing": LandingZone(path=dg.EnvVar(LANDING_DIR_ENV), shipped_path=str(SOURCES_DIR)),
+    }

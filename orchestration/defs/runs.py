@@ -1,0 +1,52 @@
+"""Runs whose process died: found by the PID they recorded, and marked failed so nothing waits for them.
+
+Dagster's default run launcher cannot tell whether a run worker is alive (run monitoring needs a launcher that
+can), and an in-process `ht-warehouse build` killed with SIGKILL leaves its run STARTED forever. Every batch run
+records its PID and host (resources.WarehouseWriter); before launching, the sensor and the CLI mark the runs
+whose process is gone as failed. Their files were never promoted, so the ledger still lists them as pending.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import dagster as dg
+
+from orchestration.defs.jobs import BATCH_JOB_NAME
+from orchestration.defs.warehouse_writer import HOST_TAG, PID_TAG
+
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark STARTED batch runs of this host whose process is gone as failed; returns their run ids."""
+    reaped = []
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(job_name=BATCH_JOB_NAME, statuses=[dg.DagsterRunStatus.STARTED]), limit=50
+    )
+    for run in runs:
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if pid and host == socket.gethostname() and not _alive(int(pid)):
+            instance.report_run_failed(run, message=f"The run's process (PID {pid}) is gone: killed or crashed.")
+            reaped.append(run.run_id)
+    return reaped
+
+
+def batch_runs_in_flight(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    return list(instance.get_runs(filters=dg.RunsFilter(job_name=BATCH_JOB_NAME, statuses=IN_FLIGHT), limit=10))

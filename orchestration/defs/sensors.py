@@ -1,0 +1,63 @@
+"""The landing sensor: every new or changed file in the landing zone, across kinds, goes into one batch run.
+
+Each tick first marks batch runs whose process died as failed (defs/runs.py), then waits while a batch run is in
+flight: files that arrive meanwhile make the next batch. What is new comes from the ledger (engine/ledger.py),
+not from run keys or a watermark, so a file whose run was killed is simply still new and is taken again.
+The run key (`batch:<digest of the files>:<attempt>`) only stops one tick from launching the same batch twice;
+a batch that failed `MAX_ATTEMPTS` times (a bug, not a crash) waits for a fix instead of looping.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.batch_run import batch_run_config, selected_keys
+from orchestration.defs.jobs import BATCH_TAG, process_batch
+from orchestration.defs.resources import LandingZone
+from orchestration.defs.runs import batch_runs_in_flight, reap_dead_runs
+from orchestration.engine.plan import batch_digest, make_plan
+from orchestration.settings import duckdb_path, publish_dir
+
+# One batch takes at most this many files; the rest make the next one.
+MAX_FILES_PER_BATCH = 500
+# Launches of one batch (the same new files) before the sensor stops retrying it and says so.
+MAX_ATTEMPTS = 3
+
+
+@dg.sensor(
+    name="landing_sensor",
+    job=process_batch,
+    minimum_interval_seconds=1,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Takes every new or changed file in the landing folders as one batch run (land, validate, load, "
+    "test, promote, publish); relaunches the files of runs that died.",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult | dg.SkipReason:
+    for run_id in reap_dead_runs(context.instance):
+        context.log.warning(f"Run {run_id} died without finishing; its files are taken again")
+    in_flight = batch_runs_in_flight(context.instance)
+    if in_flight:
+        return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
+    plan = make_plan(landing.roots(include_shipped=False), duckdb_path(), publish_dir(), limit=MAX_FILES_PER_BATCH)
+    for skipped in plan.discovery.skipped:
+        context.log.warning(f"Skipped {skipped}")
+    if plan.nothing_to_do:
+        return dg.SkipReason(f"Nothing new ({plan.discovery.processed} file versions processed before)")
+    digest = batch_digest(plan.pending) if plan.pending else f"publish-{plan.full}"
+    attempts = len(context.instance.get_run_ids(filters=dg.RunsFilter(tags={BATCH_TAG: digest})))
+    if attempts >= MAX_ATTEMPTS:
+        return dg.SkipReason(
+            f"Batch {digest} ({len(plan.pending)} files) failed {attempts} times; open its runs (tag {BATCH_TAG}="
+            f"{digest}) for the error. Changing or removing a file makes a new batch."
+        )
+    asset_graph = context.repository_def.asset_graph
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"batch:{digest}:{attempts}",
+                run_config=batch_run_config(plan.pending),
+                asset_selection=selected_keys(asset_graph, plan.kinds, plan.full),
+                tags={BATCH_TAG: digest, "ht/files": str(len(plan.pending)), "ht/reasons": "; ".join(plan.reasons)},
+            )
+        ]
+    )

@@ -1,0 +1,159 @@
+"""Landing one file version: parse, validate, write the reports, then archive (accepted) or quarantine (refused).
+
+No Dagster here: the batch ingest asset turns a `Landing` into per-file materializations and check results.
+Besides its kind's expectations, every file is checked against the ledger: bytes already live under another
+file name of the same kind are a duplicate delivery, refused here, before any dbt run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.engine.ledger import same_bytes_elsewhere
+from orchestration.engine.references import references_for
+from orchestration.engine.staged import StagedVersion
+from orchestration.engine.store import archive, quarantine
+from orchestration.engine.versions import FileVersion, LandedFile, unsafe_name_problem
+from orchestration.parsers.errors import SourceFileError
+from orchestration.parsers.files import sha256_of
+from orchestration.parsers.kinds import SOURCE_KINDS
+from orchestration.quality.reports import write_reports
+from orchestration.quality.runner import Outcome
+from orchestration.quality.validate import Validation, validate
+
+# A landing check of every kind: these bytes are not live already under another file name.
+DUPLICATE_CHECK = "not_a_duplicate_delivery"
+DUPLICATE_DESCRIPTION = "The file's bytes are not already loaded under another file name of the same kind."
+WHOLE_FILE = "the whole file"
+
+
+@dataclass
+class Landing:
+    """What landing one file version found and where the file went."""
+
+    version: FileVersion
+    size: int
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    validation: Validation = field(default_factory=lambda: Validation([]))
+    parse_error: dict[str, Any] | None = None
+    json_report: Path | None = None
+    html_report: Path | None = None
+    stored_in: Path | None = None
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return self.validation.outcomes
+
+    @property
+    def failed_expectations(self) -> list[str]:
+        return [o.name for o in self.outcomes if not o.success and o.severity == "error"]
+
+    @property
+    def passed(self) -> bool:
+        return self.parse_error is None and not self.failed_expectations
+
+    @property
+    def first_problem(self) -> str:
+        if self.parse_error:
+            return self.parse_error["message"]
+        failed = next(o for o in self.outcomes if not o.success and o.severity == "error")
+        if [e["row"] for e in failed.examples] == [WHOLE_FILE]:
+            return f"{failed.name}: {failed.examples[0]['found']}"
+        examples = "; ".join(f"{e['row']} = {e['found']}" for e in failed.examples[:2])
+        return f"{failed.name}: {failed.description} ({failed.unexpected_count} unexpected, e.g. {examples})"
+
+
+def _duplicate_outcome(warehouse: Path, version: FileVersion) -> Outcome:
+    """The duplicate-delivery check: the same bytes live under another file name are refused, naming it."""
+    earlier = same_bytes_elsewhere(warehouse, version)
+    if earlier is None:
+        return Outcome(DUPLICATE_CHECK, "error", DUPLICATE_DESCRIPTION, True)
+    found = f"the same bytes as {Path(earlier.version.path).name}, loaded {earlier.loaded_at:%Y-%m-%d}"
+    return Outcome(
+        DUPLICATE_CHECK,
+        "error",
+        DUPLICATE_DESCRIPTION,
+        False,
+        observed=earlier.version.label,
+        unexpected_count=1,
+        examples=[{"row": WHOLE_FILE, "found": found}],
+    )
+
+
+def land(version: FileVersion, warehouse: Path) -> Landing:
+    """Parse and validate one file version against the live `warehouse`; archive it if it passed, quarantine it
+    with a report if not."""
+    path = Path(version.path)
+    kind = SOURCE_KINDS[version.kind]
+    # The bytes read now are the version: a file replaced since it was listed is taken as it is now.
+    sha = sha256_of(path)
+    version = FileVersion(version.kind, version.partition_key, version.path, sha, version.mtime)
+    file = LandedFile(version.kind, path, path.stat().st_size, path.stat().st_mtime)
+    landing = Landing(version, file.size)
+    try:
+        if problem := unsafe_name_problem(path.name):
+            raise SourceFileError(path, None, problem, "a plain file name <key>.<extension>")
+        landing.tables = kind.parse(path)
+    except SourceFileError as error:
+        landing.parse_error = error.details()
+    if landing.parse_error is None:
+        references = references_for(warehouse, kind.name, version.partition_key, landing.tables)
+        validation = validate(kind.name, landing.tables, references, sha)
+        duplicate = _duplicate_outcome(warehouse, version)
+        landing.validation = Validation([duplicate, *validation.outcomes], validation.correction)
+    correction = landing.validation.correction
+    landing.json_report, landing.html_report = write_reports(
+        kind.name,
+        version.partition_key,
+        sha,
+        str(path),
+        landing.outcomes,
+        landing.parse_error,
+        correction.as_dict() if correction else None,
+    )
+    staged = StagedVersion(kind.name, version.partition_key, sha)
+    if landing.passed:
+        staged.write_tables(landing.tables)
+        landing.stored_in = archive(file, sha)
+    else:
+        landing.stored_in = quarantine(
+            file,
+            sha,
+            {
+                "refused_by": "landing checks",
+                "parse_error": landing.parse_error,
+                "failed_expectations": landing.failed_expectations,
+                "first_problem": landing.first_problem,
+                "report": str(landing.json_report),
+            },
+        )
+    staged.write_status(
+        {
+            "passed": landing.passed,
+            "path": str(path),
+            "parse_error": landing.parse_error,
+            "failed_expectations": landing.failed_expectations,
+        }
+    )
+    return landing
+
+
+def refuse_after_tests(version: FileVersion, failures: list[dict[str, Any]]) -> Path:
+    """Quarantine a version that passed its landing checks but made error-level dbt tests fail."""
+    path = Path(version.path)
+    file = LandedFile(version.kind, path, path.stat().st_size if path.exists() else 0, 0.0)
+    staged = StagedVersion(version.kind, version.partition_key, version.sha256)
+    staged.write_status({**staged.status(), "passed": False, "failed_warehouse_tests": [f["test"] for f in failures]})
+    return quarantine(
+        file,
+        version.sha256,
+        {
+            "refused_by": "warehouse tests (dbt) in a candidate copy of the warehouse",
+            "failed_tests": failures,
+            "first_problem": f"dbt test {failures[0]['test']} failed" if failures else "dbt tests failed",
+        },
+    )

@@ -1,0 +1,101 @@
+"""What a file is compared with, gathered for quality.validate: the other files of its kind, national figures,
+the version it replaces, and for a release the publisher's previous headline.
+
+- Other files: the newest version of every other file name that passed its landing checks (staged Parquet),
+  including files landed earlier in the same batch.
+- The version a file replaces: the version of the same file name that is live in the warehouse (the ledger),
+  read back from its staged Parquet.
+Staged versions never change (their folders are named by sha256), so each is read once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.engine.ledger import live_version_of
+from orchestration.engine.staged import StagedVersion, latest_passed_versions, read_staged_tables
+from orchestration.quality import plausibility
+from orchestration.quality.validate import References, ReplacedVersion
+
+# A staged version never changes (its folder is named by its sha256): read once per process.
+_tables = functools.cache(read_staged_tables)
+
+
+@functools.cache
+def _measures(kind: str, folder: Path) -> pd.DataFrame:
+    return plausibility.measures(kind, _tables(folder))
+
+
+def other_files_measures(kind: str, partition_key: str) -> pd.DataFrame:
+    """The followed numbers of every other file of this kind, each with its file name as `source`."""
+    parts = [
+        plausibility.trend_measures(kind, _measures(kind, v.folder)).assign(source=v.partition_key)
+        for v in latest_passed_versions(kind, exclude_partition=partition_key)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=plausibility.MEASURE_COLUMNS)
+
+
+def national_figures() -> pd.DataFrame:
+    versions = latest_passed_versions("hotline_published_figures")
+    tables = [_tables(v.folder).get("hotline_published_figures") for v in versions]
+    return plausibility.national_figures(t for t in tables if t is not None)
+
+
+def replaced_version(warehouse: Path, kind: str, partition_key: str) -> ReplacedVersion | None:
+    """The version of this file name that is live in the warehouse, if any (and still staged)."""
+    live = live_version_of(warehouse, kind, partition_key)
+    if live is None:
+        return None
+    staged = StagedVersion(kind, partition_key, live.version.sha256)
+    if not staged.folder.exists():
+        return None
+    return ReplacedVersion(live.version.sha256, _measures(kind, staged.folder))
+
+
+@functools.cache
+def _release_summary(folder: Path) -> tuple[str, str, str, str, float | None]:
+    """(publisher, jurisdiction, period start, period end, headline victims) of one staged release version.
+
+    Read once per process, so that landing a batch of N releases does not read every other release N times.
+    """
+    with duckdb.connect() as conn:
+        release = conn.execute(
+            "select publisher_code, jurisdiction_id, period_start::varchar, period_end::varchar from read_parquet(?)",
+            [str(folder / "report_releases.parquet")],
+        ).fetchone()
+        headline = conn.execute(
+            "select max(value) from read_parquet(?) where metric = 'victims' and breakdown_dimension = 'total' "
+            "and unit = 'count' and period_start::varchar = ? and period_end::varchar = ?",
+            [str(folder / "report_figures.parquet"), release[2], release[3]],
+        ).fetchone()[0]
+    return (*release, float(headline) if headline is not None else None)
+
+
+def previous_headline(release: pd.Series, partition_key: str) -> float | None:
+    """The headline victim count of the publisher's previous release for the same jurisdiction, if staged."""
+    candidates = []
+    for version in latest_passed_versions("report_releases", exclude_partition=partition_key):
+        publisher, jurisdiction, _, period_end, headline = _release_summary(version.folder)
+        if (publisher, jurisdiction) != (release["publisher_code"], release["jurisdiction_id"]):
+            continue
+        if period_end >= str(release["period_start"]):
+            continue
+        if headline is not None:
+            candidates.append((period_end, headline))
+    return max(candidates)[1] if candidates else None
+
+
+def references_for(warehouse: Path, kind: str, partition_key: str, tables: dict[str, pd.DataFrame]) -> References:
+    """Everything one parsed file of `kind` is compared with."""
+    return References(
+        other_files=other_files_measures(kind, partition_key),
+        national=national_figures() if kind == "hotline_state_calls_cases" else None,
+        replaced=replaced_version(warehouse, kind, partition_key),
+        previous_headline=(
+            previous_headline(tables["report_releases"].iloc[0], partition_key) if kind == "report_releases" else None
+        ),
+    )

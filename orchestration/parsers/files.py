@@ -1,0 +1,66 @@
+"""Reading source files: content hashes, text decoding and provenance side-files."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestration.parsers.errors import SourceFileError
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_size(path: Path, limit: int) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise SourceFileError(
+            path, None, f"the file is {size / 1e6:.1f} MB", f"at most {limit / 1e6:.0f} MB for this kind of file"
+        )
+
+
+# Excel's "CSV UTF-8" starts the file with this byte-order mark: it is dropped, the text is read as UTF-8.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (with or without a byte-order mark), refusing empty files and other encodings."""
+    raw = path.read_bytes().removeprefix(UTF8_BOM)
+    if not raw.strip():
+        raise SourceFileError(path, None, "the file is empty", "a non-empty UTF-8 text file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceFileError(
+            path, f"line {line}", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text"
+        ) from exc
+
+
+def load_yaml_mapping(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(read_text(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        raise SourceFileError(path, where, f"invalid YAML: {getattr(exc, 'problem', exc)}", "valid YAML") from exc
+    if not isinstance(document, dict):
+        raise SourceFileError(path, None, f"the document is a {type(document).__name__}", "a YAML mapping")
+    return document
+
+
+# A publisher's data file comes with `<name>.provenance.yaml` beside it: a side-file, never a file of its own.
+PROVENANCE_SUFFIX = ".provenance.yaml"
+
+
+def provenance_path(data_file: Path) -> Path:
+    """`state_calls_cases_2012_2016.csv` -> `state_calls_cases_2012_2016.provenance.yaml`."""
+    return data_file.with_name(data_file.name.split(".")[0] + PROVENANCE_SUFFIX)

@@ -1,1 +1,0 @@
-"""Publish: the read-only snapshot BI tools query, its Parquet export and charts."""

@@ -1,0 +1,95 @@
+"""Validating one parsed file: its kind's expectation suite over the file's frames and the plausibility frames
+that compare it with its references (other files, national figures, the version it replaces). No I/O here: the
+engine gathers the references (engine/references.py) and passes them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from orchestration.parsers.report_release import TRANSCRIBED_SUFFIXES
+from orchestration.quality import plausibility
+from orchestration.quality.frames import hotline_frames, report_release_frames
+from orchestration.quality.runner import Outcome, run_suite
+from orchestration.quality.suites import suite_for
+
+# The first check of every file: it parses (encoding, syntax, header, required fields, types).
+PARSE_CHECK = "file_parses"
+
+
+@dataclass(frozen=True)
+class ReplacedVersion:
+    """The version of the same file name that is live in the warehouse, as the long form of its numbers."""
+
+    sha256: str
+    measures: pd.DataFrame
+
+
+@dataclass
+class References:
+    """What a file is compared with (engine/references.py says where each comes from)."""
+
+    # The followed numbers of every other file of the kind, each with its file name as `source`.
+    other_files: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=plausibility.MEASURE_COLUMNS))
+    # National hotline figures, for state tables.
+    national: pd.DataFrame | None = None
+    replaced: ReplacedVersion | None = None
+    # The headline victim count of the publisher's previous release for the same jurisdiction (releases).
+    previous_headline: float | None = None
+
+
+@dataclass
+class Validation:
+    """The expectations' outcomes for one file, and how it differs from the version it replaces (if any)."""
+
+    outcomes: list[Outcome]
+    correction: plausibility.Correction | None = None
+
+
+def _transcribed(tables: dict[str, pd.DataFrame]) -> bool:
+    return str(tables["report_releases"]["source_file"].iloc[0]).endswith(TRANSCRIBED_SUFFIXES)
+
+
+def _plausibility_frames(
+    kind: str, sha256: str, tables: dict[str, pd.DataFrame], references: References
+) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
+    """The frames of the plausibility rules: jumps, the correction, and for state tables national totals,
+    contacts and coverage (quality/plausibility.py)."""
+    provenance = tables["report_releases"] if kind == "report_releases" else next(iter(tables.values()))
+    note_column = "correction_note" if kind == "report_releases" else "dataset_correction_note"
+    noted = bool(provenance[note_column].notna().any()) if note_column in provenance else False
+    long = plausibility.measures(kind, tables)
+    jumps = plausibility.jumps(plausibility.trend_measures(kind, long), references.other_files, noted)
+    # A publisher's own data file is kept as published: its jumps are shown (a warning), not refused.
+    own_data = kind == "report_releases" and not _transcribed(tables)
+    frames = {
+        "jumps": jumps.iloc[0:0] if own_data else jumps,
+        "publisher_jumps": jumps if own_data else jumps.iloc[0:0],
+    }
+    replaced = references.replaced
+    correction = (
+        plausibility.correction(long, replaced.measures, replaced.sha256)
+        if replaced and replaced.sha256 != sha256
+        else None
+    )
+    frames["correction"] = plausibility.correction_frame(correction, noted)
+    if kind == "hotline_state_calls_cases":
+        scope = provenance["dataset_partial_scope"].dropna() if "dataset_partial_scope" in provenance else []
+        national = references.national if references.national is not None else plausibility.national_figures([])
+        frames["national"] = plausibility.national_comparison(long, national)
+        frames["contacts"] = plausibility.contacts_comparison(long)
+        frames["coverage"] = plausibility.coverage(long, scope.iloc[0] if len(scope) else None)
+        frames["shares"] = plausibility.share_consistency(provenance)
+    return frames, correction
+
+
+def validate(kind: str, tables: dict[str, pd.DataFrame], references: References, sha256: str = "") -> Validation:
+    """Run the kind's suite over a parsed file (`tables`, by raw table) compared with its references."""
+    if kind == "report_releases":
+        frames = report_release_frames(tables, references.previous_headline)
+    else:
+        frames = hotline_frames(kind, next(iter(tables.values())))
+    extra, correction = _plausibility_frames(kind, sha256, tables, references)
+    return Validation(run_suite(suite_for(kind), {**frames, **extra}), correction)

@@ -1,1 +1,0 @@
-"""Transform: the dbt project (staging -> intermediate -> marts) as Dagster assets."""

@@ -1,0 +1,100 @@
+"""The published snapshot: opens in the DuckDB CLI from PyPI (DuckDB 1.x), its Parquet equals the marts, and it is
+only ever replaced whole (tests/test_write_audit_publish.py: never with a state that failed a blocking check)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from tests.conftest import BuiltWarehouse, shipped_file_count
+
+DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
+
+
+def test_snapshot_opens_in_the_duckdb_cli_from_pypi(built_warehouse: BuiltWarehouse) -> None:
+    """The PyPI duckdb-cli embeds DuckDB 1.x, which cannot read files in DuckDB 2.x's own storage format."""
+    version = subprocess.run([str(DUCKDB_CLI), "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v1."), version
+    query = (
+        "select total_victims from bi.victims_by_period_and_type "
+        "where jurisdiction_id = 'US-CA-ORANGE' and period_label = '2019-2020' limit 1"
+    )
+    result = subprocess.run(
+        [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(built_warehouse.snapshot), "-c", query],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "357"
+
+
+def test_parquet_export_reads_back_equal_to_the_marts(built_warehouse: BuiltWarehouse) -> None:
+    parquet = built_warehouse.snapshot.parent / "parquet"
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{built_warehouse.database}' as warehouse (read_only)")
+        marts = [
+            name
+            for (name,) in conn.execute(
+                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
+            ).fetchall()
+        ]
+        assert len(marts) >= 12
+        for name in marts:
+            exported = f"read_parquet('{parquet / f'marts.{name}.parquet'}')"
+            differences = conn.execute(
+                f"select count(*) from ((select * from {exported} except all select * from warehouse.marts.{name})"
+                f" union all (select * from warehouse.marts.{name} except all select * from {exported}))"
+            ).fetchone()[0]
+            counts = conn.execute(
+                f"select (select count(*) from {exported}), (select count(*) from warehouse.marts.{name})"
+            ).fetchone()
+            assert (differences, counts[0]) == (0, counts[1]), name
+
+
+def test_snapshot_records_what_it_published(built_warehouse: BuiltWarehouse) -> None:
+    snapshot_id, git_revision, storage, sources = built_warehouse.query_snapshot(
+        "select snapshot_id, git_revision, storage_version, json_array_length(source_versions) from audit.publication"
+    )[0]
+    assert built_warehouse.snapshot.resolve().parent.name == snapshot_id
+    assert storage == "v1.4.0"
+    assert len(git_revision.removesuffix("-dirty")) == 40 or git_revision == "unknown"
+    assert sources == shipped_file_count()
+    dbt_tests = built_warehouse.query_snapshot(
+        "select count(*), count(*) filter (where passed or severity = 'WARN') from audit.check_results "
+        "where asset_key like 'marts/%'"
+    )[0]
+    assert dbt_tests[0] > 100 and dbt_tests[0] == dbt_tests[1]
+    warnings = built_warehouse.query_snapshot("select check_summary->>'failed_warnings' from audit.publication")[0][0]
+    assert int(warnings) >= 3  # UNODC's own inconsistencies, kept as published
+
+
+def _publish(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    from orchestration.definitions import defs
+    from orchestration.defs.publish import SNAPSHOT_KEY
+
+    return dg.materialize(
+        [defs.get_assets_def(SNAPSHOT_KEY)], instance=instance, resources=defs.resources, raise_on_error=False
+    )
+
+
+def test_each_publish_swaps_current_and_old_snapshots_are_pruned(
+    built_warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HT_PUBLISH_DIR", str(tmp_path))
+    monkeypatch.setenv("HT_PUBLISH_KEEP", "2")
+    with dg.instance_for_test() as instance:
+        published = [_publish(instance) for _ in range(3)]
+        assert all(result.success for result in published)
+    snapshots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert len(snapshots) == 2  # three published, the oldest pruned
+    assert (tmp_path / "current").resolve().name == snapshots[-1]
+    # Each snapshot names the live warehouse's batch it was made from: a build can tell when it is out of date.
+    manifest = json.loads((tmp_path / "current" / "manifest.json").read_text())
+    batch = built_warehouse.query("select batch_id from raw.batch_log order by promoted_at desc limit 1")[0][0]
+    assert manifest["batch_id"] == batch

@@ -1,0 +1,94 @@
+"""The ledger (what is new) and the plan of a build, decided before anything heavy is imported."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from orchestration.engine.batch import Batch
+from orchestration.engine.ledger import discover, find_accepted, refused_versions, same_bytes_elsewhere
+from orchestration.engine.plan import batch_digest, make_plan
+from orchestration.engine.store import quarantine
+from orchestration.engine.versions import LandedFile
+from tests.unit.conftest import stage_copy
+
+
+def _age(path: str | Path) -> None:
+    """Files younger than a second wait for the next look (they may still be being copied in)."""
+    old = time.time() - 10
+    os.utime(path, (old, old))
+
+
+def _promote(warehouse: Path, *versions) -> None:
+    batch = Batch(f"batch-{time.monotonic_ns()}", "run", warehouse, accepted=list(versions))
+    batch.prepare()
+    batch.promote("all", list(versions))
+
+
+def test_a_first_build_is_full_and_takes_every_landed_file(data_dir: Path) -> None:
+    landing = data_dir / "landing"
+    version = stage_copy(landing, "fiscal")
+    _age(version.path)
+    plan = make_plan([landing], data_dir / "warehouse.duckdb", data_dir / "published")
+    assert plan.full and [v.key for v in plan.pending] == [version.key]
+    assert plan.reasons == ["no warehouse built by this version yet", "1 new file version(s)"]
+
+
+def test_a_loaded_file_is_not_new_again_and_a_changed_one_is(data_dir: Path) -> None:
+    landing, warehouse = data_dir / "landing", data_dir / "warehouse.duckdb"
+    version = stage_copy(landing, "fiscal")
+    _age(version.path)
+    _promote(warehouse, version)
+    assert discover([landing], warehouse).pending == []
+    changed = stage_copy(landing, "fiscal", edit="2025,1,,1,1\n")
+    _age(changed.path)
+    assert [v.sha256 for v in discover([landing], warehouse).pending] == [changed.sha256]
+
+
+def test_a_quarantined_version_is_processed_and_a_settling_file_waits(data_dir: Path) -> None:
+    landing, warehouse = data_dir / "landing", data_dir / "warehouse.duckdb"
+    refused = stage_copy(landing, "refused")
+    _age(refused.path)
+    quarantine(LandedFile(refused.kind, Path(refused.path), 0, 0.0), refused.sha256, {"first_problem": "bad"})
+    fresh = stage_copy(landing, "fresh", edit="2025,1,,1,1\n")
+    assert refused_versions() == {refused.key}
+    found = discover([landing], warehouse)
+    assert (found.pending, found.processed, found.unsettled) == ([], 1, 1)
+    _age(fresh.path)
+    assert [v.key for v in discover([landing], warehouse).pending] == [fresh.key]
+
+
+def test_a_file_the_kind_does_not_take_is_named_not_ignored(data_dir: Path) -> None:
+    landing = data_dir / "landing"
+    (landing / "hotline_national_signals_fy").mkdir(parents=True)
+    (landing / "hotline_national_signals_fy" / "table.xlsx").write_bytes(b"x")
+    (landing / "hotline_national_signals_fy" / "bad name.csv").write_text("x")
+    skipped = discover([landing], data_dir / "warehouse.duckdb").skipped
+    assert any("table.xlsx: not a file type hotline_national_signals_fy/ takes (expected .csv)" in s for s in skipped)
+    assert any("'bad name.csv' is not a plain name" in s for s in skipped)
+
+
+def test_accepted_versions_are_found_by_path_or_sha_prefix(data_dir: Path) -> None:
+    warehouse = data_dir / "warehouse.duckdb"
+    version = stage_copy(data_dir / "landing", "fiscal")
+    _promote(warehouse, version)
+    assert find_accepted(warehouse, version.sha256[:8]) == [version]
+    assert find_accepted(warehouse, version.path) == [version]
+    assert find_accepted(warehouse, "0123456789abcdef") == []
+
+
+def test_the_same_bytes_under_another_name_are_a_duplicate_delivery(data_dir: Path) -> None:
+    warehouse = data_dir / "warehouse.duckdb"
+    original = stage_copy(data_dir / "landing", "fiscal")
+    _promote(warehouse, original)
+    copy = stage_copy(data_dir / "landing", "fiscal_copy")
+    earlier = same_bytes_elsewhere(warehouse, copy)
+    assert earlier is not None and earlier.version.path == original.path
+    assert same_bytes_elsewhere(warehouse, original) is None
+
+
+def test_a_batch_is_named_by_its_files_whatever_their_order(data_dir: Path) -> None:
+    a = stage_copy(data_dir / "landing", "a")
+    b = stage_copy(data_dir / "landing", "b", edit="2025,1,,1,1\n")
+    assert batch_digest([a, b]) == batch_digest([b, a]) != batch_digest([a])

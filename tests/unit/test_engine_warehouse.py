@@ -1,0 +1,103 @@
+"""The warehouse file, its single writer and its candidates: lock, prepare, promote, discard."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.engine.batch import Batch
+from orchestration.engine.ledger import accepted_versions
+from orchestration.engine.raw_tables import read_state
+from orchestration.engine.warehouse import WarehouseBusy, candidate_path, writer_lock
+from tests.unit.conftest import stage_copy
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from orchestration.engine.warehouse import writer_lock
+with writer_lock(Path(sys.argv[1]), "holder"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_writer_waits_and_then_times_out_naming_the_holder(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    waits: list[str] = []
+    with writer_lock(warehouse, "first build"):
+        started = time.monotonic()
+        with (
+            pytest.raises(WarehouseBusy, match=r"being written by first build \(PID \d+\)"),
+            writer_lock(warehouse, "second build", timeout=0.5, on_wait=waits.append),
+        ):
+            pass
+        assert time.monotonic() - started >= 0.5
+    assert waits == [f"Waiting for first build (PID {os.getpid()}) to finish writing warehouse.duckdb"]
+
+
+def test_the_lock_of_a_writer_killed_with_sigkill_is_free_at_once(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseBusy), writer_lock(warehouse, "waiting", timeout=0.3):
+            pass
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+        with writer_lock(warehouse, "next writer", timeout=2):
+            assert "next writer" in warehouse.with_name("warehouse.duckdb.lock").read_text()
+    finally:
+        holder.kill()
+
+
+def test_prepare_writes_only_the_candidate_and_promote_swaps_it_in(data_dir: Path) -> None:
+    warehouse = data_dir / "warehouse.duckdb"
+    version = stage_copy(data_dir / "landing", "fiscal")
+    batch = Batch("batch-1", "run-1", warehouse, accepted=[version])
+    candidate = batch.prepare()
+    assert candidate == candidate_path(warehouse) and not warehouse.exists()
+    with duckdb.connect(str(candidate), read_only=True) as conn:
+        assert conn.execute("select count(*) from raw.hotline_national_signals_fy").fetchone() == (12,)
+        assert conn.execute("select outcome, row_count from raw.load_log").fetchall() == [("loaded", 12)]
+    batch.promote("all", [version])
+    assert not candidate.exists()
+    assert read_state(warehouse).batch_id == "batch-1"
+    assert accepted_versions(warehouse) == {version.key}
+
+
+def test_a_batch_closed_without_promote_leaves_the_live_warehouse_as_it_was(data_dir: Path) -> None:
+    warehouse = data_dir / "warehouse.duckdb"
+    first = stage_copy(data_dir / "landing", "fiscal")
+    promoted = Batch("batch-1", "run-1", warehouse, accepted=[first])
+    promoted.prepare()
+    promoted.promote("all", [first])
+    before = warehouse.read_bytes()
+    second = stage_copy(data_dir / "landing", "fiscal_again", edit="2025,1,,1,1\n")
+    failed = Batch("batch-2", "run-2", warehouse, accepted=[second])
+    failed.prepare()
+    failed.close()
+    assert not candidate_path(warehouse).exists()
+    assert warehouse.read_bytes() == before
+    assert accepted_versions(warehouse) == {first.key}
+
+
+def test_a_retraction_deletes_the_rows_and_files_the_version_in_quarantine(data_dir: Path) -> None:
+    warehouse = data_dir / "warehouse.duckdb"
+    version = stage_copy(data_dir / "landing", "fiscal")
+    loading = Batch("batch-1", "run-1", warehouse, accepted=[version])
+    loading.prepare()
+    loading.promote("all", [version])
+    retracting = Batch("batch-2", "run-2", warehouse, retracted=[version])
+    retracting.prepare()
+    retracting.promote("publish", [])
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("select count(*) from raw.hotline_national_signals_fy").fetchone() == (0,)
+    assert accepted_versions(warehouse) == set()
+    assert (data_dir / "quarantine" / version.kind / "fiscal" / version.sha256 / "report.json").exists()
