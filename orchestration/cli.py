@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -93,7 +94,7 @@ def _run(
             report = run_batch(defs, instance, files, full, retract, run_config=loggers)
     except KeyboardInterrupt:
         _INTERRUPTED.append(signal.SIGINT)
-    if _INTERRUPTED:
+    if _INTERRUPTED or (report is not None and report.interrupted):
         print("\nInterrupted: nothing was promoted; the live warehouse and the published snapshot are unchanged.")
         return None, log_file
     return report, log_file
@@ -157,13 +158,22 @@ def retract(args: argparse.Namespace) -> int:
     return 0
 
 
-def paths(_: argparse.Namespace) -> int:
+def paths(args: argparse.Namespace) -> int:
     apply_environment()
-    print(f"data dir:     {data_dir()}")
-    print(f"duckdb file:  {duckdb_path()}")
-    print(f"landing:      {landing_dir()}")
-    print(f"published:    {publish_dir() / 'current' / 'warehouse.duckdb'}")
-    print(f"DAGSTER_HOME: {os.environ['DAGSTER_HOME']}")
+    found = {
+        "data_dir": str(data_dir()),
+        "duckdb_file": str(duckdb_path()),
+        "landing": str(landing_dir()),
+        "published": str(publish_dir() / "current" / "warehouse.duckdb"),
+        "dagster_home": os.environ["DAGSTER_HOME"],
+    }
+    if args.json:
+        print(json.dumps(found))
+        return 0
+    for label, key in (("data dir", "data_dir"), ("duckdb file", "duckdb_file"), ("landing", "landing")):
+        print(f"{label + ':':<14}{found[key]}")
+    print(f"published:    {found['published']}")
+    print(f"DAGSTER_HOME: {found['dagster_home']}")
     return 0
 
 
@@ -188,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     retract_parser = commands.add_parser("retract", help="take an accepted file version out, rebuild and publish")
     retract_parser.add_argument("target", help="the file's path (its latest accepted version) or its sha256")
     retract_parser.set_defaults(func=retract)
-    commands.add_parser("paths", help="print where the warehouse writes").set_defaults(func=paths)
+    paths_parser = commands.add_parser("paths", help="print where the warehouse reads and writes")
+    paths_parser.add_argument("--json", action="store_true", help="as one JSON object (for other tools: make bi)")
+    paths_parser.set_defaults(func=paths)
     dev_parser = commands.add_parser("dev", help="start the Dagster UI and daemon (dg dev) on this code location")
     dev_parser.add_argument("--host", default="127.0.0.1")
     dev_parser.add_argument("--port", type=int, default=3000)

@@ -320,6 +320,16 @@ CASES = [
         "state_code_is_real",
         "Wyomming",
     ),
+    Case(
+        # The 2024 state table delivered again under another name, with its own provenance record: the same bytes
+        # as a file already loaded are named as a duplicate at landing, before any dbt test.
+        "same_bytes_under_another_name",
+        STATES_2024,
+        lambda data: data,
+        "not_a_duplicate_delivery",
+        "the same bytes as state_signals_cases_2024.csv, loaded 20",
+        file_name="state_signals_cases_2024_again.csv",
+    ),
     Case("unknown_scope", PUBLISHED, sub(r",national_hotline,", ",everywhere,"), "scope_is_known", "everywhere"),
     Case(
         "duplicate_figure_id",

@@ -57,6 +57,15 @@ class BatchReport:
         return self.result is None or self.result.success
 
     @property
+    def interrupted(self) -> bool:
+        """Stopped by SIGTERM or Ctrl-C: Dagster's own handlers turn both into an interrupted step."""
+        return self.result is not None and any(
+            event.step_failure_data.error is not None
+            and event.step_failure_data.error.cls_name == dg.DagsterExecutionInterruptedError.__name__
+            for event in self.result.get_step_failure_events()
+        )
+
+    @property
     def loaded(self) -> list[FileOutcome]:
         """Files now live in the warehouse: accepted by every check, in a run that promoted its candidate."""
         return [f for f in self.files if f.accepted] if self.success else []

@@ -102,10 +102,7 @@ def check_results(
                 passed=outcome.success and not outcome.error,
                 severity=severity,
                 metadata=metadata,
-                description=outcome.description
-                if outcome.success
-                else f"{outcome.description}: {outcome.unexpected_count} unexpected, e.g. "
-                + "; ".join(f"{e['row']} = {e['found']}" for e in outcome.examples[:3]),
+                description=outcome.description if outcome.success else outcome.problem(),
                 partition=partition,
             )
         )

@@ -12,6 +12,7 @@ import time
 import dagster as dg
 
 _EVENT_ATTR = "dagster_event"
+_NOT_YIELDED = "did not yield or return expected outputs"
 
 
 class ProgressFormatter(logging.Formatter):
@@ -26,7 +27,12 @@ class ProgressFormatter(logging.Formatter):
             if record.levelno < logging.INFO:
                 return None
             meta = getattr(record, "dagster_meta", None) or {}
-            return f"{elapsed}   {meta.get('orig_message') or record.getMessage()}"
+            message = meta.get("orig_message") or record.getMessage()
+            if _NOT_YIELDED in message:
+                # Dagster lists every dbt check a step did not evaluate (all of them when no file went live):
+                # the UI keeps the list; a terminal gets one line.
+                return f"{elapsed}   {message.count(', ') + 1} checks not evaluated: nothing of this step went live"
+            return f"{elapsed}   {message}"
         kind = event.event_type_value
         if kind == "STEP_START":
             return f"{elapsed} ▶ {event.step_key}"

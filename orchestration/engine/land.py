@@ -22,13 +22,12 @@ from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.files import sha256_of
 from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.quality.reports import write_reports
-from orchestration.quality.runner import Outcome
+from orchestration.quality.runner import WHOLE_FILE, Outcome
 from orchestration.quality.validate import Validation, validate
 
 # A landing check of every kind: these bytes are not live already under another file name.
 DUPLICATE_CHECK = "not_a_duplicate_delivery"
 DUPLICATE_DESCRIPTION = "The file's bytes are not already loaded under another file name of the same kind."
-WHOLE_FILE = "the whole file"
 
 
 @dataclass
@@ -61,10 +60,7 @@ class Landing:
         if self.parse_error:
             return self.parse_error["message"]
         failed = next(o for o in self.outcomes if not o.success and o.severity == "error")
-        if [e["row"] for e in failed.examples] == [WHOLE_FILE]:
-            return f"{failed.name}: {failed.examples[0]['found']}"
-        examples = "; ".join(f"{e['row']} = {e['found']}" for e in failed.examples[:2])
-        return f"{failed.name}: {failed.description} ({failed.unexpected_count} unexpected, e.g. {examples})"
+        return f"{failed.name}: {failed.problem(examples=2)}"
 
 
 def _duplicate_outcome(warehouse: Path, version: FileVersion) -> Outcome:

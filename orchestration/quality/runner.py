@@ -13,6 +13,8 @@ import pandas as pd
 from orchestration.quality.suites import ExpectationDef
 
 EXAMPLES = 5
+# The "row" of an expectation about the file as a whole (e.g. a duplicate delivery).
+WHOLE_FILE = "the whole file"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,14 @@ class Outcome:
     unexpected_count: int = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+
+    def problem(self, examples: int = 3) -> str:
+        """What failed, in one line: the description with the first failing rows, or what was found in the file
+        when the expectation is about the whole file (`WHOLE_FILE`)."""
+        if [e["row"] for e in self.examples] == [WHOLE_FILE]:
+            return str(self.examples[0]["found"])
+        shown = "; ".join(f"{e['row']} = {e['found']}" for e in self.examples[:examples])
+        return f"{self.description}: {self.unexpected_count} unexpected, e.g. {shown}"
 
 
 def _plain(value: Any) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import quarantine_dir
+from orchestration.settings import duckdb_path, quarantine_dir
 from tests.conftest import BuiltWarehouse
 from tests.quality_corpus import CASES, Case
 
@@ -106,7 +106,9 @@ def corpus(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFac
         folder = quarantine_dir() / case.kind / version.partition_key / version.sha256
         if (case.original, case.name) not in corrections:
             fixed = _write(tmp_path_factory.mktemp(case.id), case, case.original.read_bytes(), corrected=True)
-            corrections[case.original, case.name] = land(FileVersion(case.kind, version.partition_key, str(fixed), ""))
+            corrections[case.original, case.name] = land(
+                FileVersion(case.kind, version.partition_key, str(fixed), ""), duckdb_path()
+            )
         corrected = corrections[case.original, case.name]
         failed = checks.get((version.partition_key, version.sha256), {})
         outcomes[case.id] = Landed(
@@ -143,8 +145,9 @@ def test_malformed_file_is_refused_quarantined_and_changes_nothing(corpus, case:
 def test_corrected_file_goes_through(corpus, case: Case) -> None:
     outcome = corpus[0][case.id]
     if case.file_name and case.file_name != case.original.name:
-        # A file whose name is wrong stays wrong whatever its content: its correction is a rename.
-        assert PARSE_CHECK in outcome.corrected_refused_by
+        # A file whose name is wrong (or is a copy of a loaded file) stays refused whatever its content: its
+        # correction is a rename, or not delivering the copy.
+        assert case.check in outcome.corrected_refused_by
         return
     assert outcome.corrected_refused_by == []
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import BUILD_TIMEOUT, NEW_RELEASE, SHIPPED_RELEASES, ReferenceBuild, cli, query, settle
+from tests.conftest import (
+    BUILD_TIMEOUT,
+    NEW_RELEASE,
+    SHIPPED_RELEASES,
+    ReferenceBuild,
+    cli,
+    copy_data_dir,
+    query,
+    settle,
+)
 
 DUPLICATE_TEST = "unique_combination_victims_report_changes_jurisdiction_id__period_id"
 
@@ -76,3 +85,21 @@ def test_retract_takes_a_version_out_and_publishes(reference_build: ReferenceBui
     # The retracted bytes stay in landing but are not taken again.
     assert "Nothing new:" in cli(data_dir, "build").stdout
     assert cli(data_dir, "retract", "0123456789abcdef").returncode == 2
+
+
+def test_a_batch_whose_only_file_fails_a_dbt_test_reads_in_a_few_short_lines(golden_build, tmp_path) -> None:
+    """Regression: when the only new file failed a dbt test, the build printed Dagster's "did not yield expected
+    outputs" with about 200 check names on one line of several thousand characters."""
+    data_dir = copy_data_dir(golden_build[0], tmp_path / "data")
+    landing = data_dir / "landing" / "report_releases"
+    landing.mkdir(parents=True, exist_ok=True)
+    original = (SHIPPED_RELEASES / "ochttf-2021.yaml").read_text()
+    (landing / "ochttf-2021b.yaml").write_text(original.replace("release_id: ochttf-2021", "release_id: ochttf-2021b"))
+    settle(*landing.iterdir())
+    built = cli(data_dir, "build", timeout=BUILD_TIMEOUT)
+    output, clean = built.stdout, golden_build[1]
+    assert "Files:         0 loaded, 1 refused" in output
+    assert f"ochttf-2021b.yaml\n      passes_warehouse_tests: Fails the warehouse's tests: {DUPLICATE_TEST}" in output
+    assert "did not yield" not in output and "checks not evaluated: nothing of this step went live" in output
+    assert max(len(line) for line in output.splitlines()) < 400
+    assert len(output.splitlines()) <= len(clean.splitlines()) + 20
