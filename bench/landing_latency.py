@@ -1,6 +1,6 @@
 """The event path with the real daemon: landing -> published latency, a burst of files, and the sensor's tick.
 
-Usage: uv run python bench/landing_latency.py [--events 10] [--burst 110] [--files 10000]
+Usage: uv run python -m bench.landing_latency [--events 10] [--burst 110] [--files 10000]
 
 1. `ht-warehouse build` twice on a fresh data dir: the full build, then the build with nothing new.
 2. Latency: each event drops a re-issued real release (its shipped bytes plus a unique comment line, so a new

@@ -1,7 +1,7 @@
 """Scale and speed: the orchestrated pipeline against raw dbt and raw DuckDB, on SYNTHETIC data (bench/synthetic.py).
 
-Usage: uv run python bench/scale.py [--scales 1 10] [--history 10 1000 10000] [--large-rows 1000000]
-                                    [--parts full,incremental,throughput,load]
+Usage: uv run python -m bench.scale [--scales 1 10] [--history 10 1000 10000] [--large-rows 1000000]
+                                  [--parts full,incremental,throughput,load]
 
 Prints one table per part and saves everything as JSON under `$HT_DATA_DIR/bench/`. Every run works in its own
 temporary data directory; nothing touches the real warehouse.
@@ -13,6 +13,8 @@ temporary data directory; nothing touches the real warehouse.
 2. incremental: one new release from landing to the published snapshot with N releases already loaded;
 3. ingest throughput of the large release: parse, validate, stage and load, in rows per second, and peak memory;
 4. code location load: `dagster definitions validate`, and whether great-expectations is imported at load.
+
+Each measurement runs in a fresh interpreter with its own data dir (bench/scale_parts.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from pathlib import Path
 
 import yaml
 
+from bench.synthetic import generate, release_document, write_figures_csv, write_yaml_releases
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -41,58 +45,19 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _python(code: str, data_dir: Path, *args: str) -> dict:
-    """Run `code` in a fresh interpreter with its own data dir; it prints one JSON object as its last line."""
+def _part(part: str, data_dir: Path, *args: str) -> dict:
+    """Run one part of bench/scale_parts.py in a fresh interpreter with its own data dir; it prints one JSON
+    object as its last line."""
     result = subprocess.run(
-        [sys.executable, "-c", code, *args], env=_env(data_dir), cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "bench.scale_parts", part, *args],
+        env=_env(data_dir),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-ORCHESTRATED = """
-import json, sys, time
-from pathlib import Path
-from orchestration.settings import apply_environment, duckdb_path, publish_dir
-apply_environment()
-started = time.perf_counter()
-import dagster as dg
-from orchestration.defs.batch_run import run_batch
-from orchestration.definitions import defs
-from orchestration.engine.plan import make_plan
-plan = make_plan([Path(sys.argv[1])], duckdb_path(), publish_dir())
-with dg.DagsterInstance.get() as instance:
-    report = run_batch(defs, instance, plan.pending, plan.full)
-runs = len(dg.DagsterInstance.get().get_run_ids())
-print(json.dumps({"seconds": time.perf_counter() - started, "success": report.success,
-                  "files": len(report.files), "runs": runs}))
-"""
-
-RAW_LOADS = """
-import datetime as dt, json, sys, time
-from pathlib import Path
-from orchestration.settings import apply_environment, duckdb_path
-apply_environment()
-import duckdb
-from orchestration.engine.warehouse import candidate_path
-from orchestration.engine.versions import FileVersion
-from orchestration.parsers.kinds import SOURCE_KIND_LIST
-from orchestration.defs.resources import LandingZone
-from orchestration.engine.raw_tables import append_file_version
-started = time.perf_counter()
-landing = LandingZone(path=sys.argv[1], shipped_path=None)
-rows = 0
-# dbt's profile writes `<HT_DUCKDB_PATH>.candidate`: load there, so that `dbt build` by hand finds the rows.
-with duckdb.connect(str(candidate_path(duckdb_path()))) as conn:
-    for kind in SOURCE_KIND_LIST:
-        for file in landing.list_files(kind.name):
-            frames = kind.parse(file.path)
-            rows += sum(len(f) for f in frames.values())
-            version = FileVersion(kind.name, file.partition_key, str(file.path), file.sha256())
-            append_file_version(conn, version, frames, "bench", dt.datetime.now(dt.UTC))
-print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
-"""
 
 
 def _dbt(data_dir: Path, *command: str) -> float:
@@ -139,8 +104,8 @@ def _compiled_sql_seconds(data_dir: Path) -> float:
 
 def full_build(scale: int, workdir: Path, synthetic: Path) -> dict:
     orchestrated_dir, raw_dir = workdir / f"orchestrated-{scale}x", workdir / f"raw-{scale}x"
-    orchestrated = _python(ORCHESTRATED, orchestrated_dir, str(synthetic))
-    loads = _python(RAW_LOADS, raw_dir, str(synthetic))
+    orchestrated = _part("orchestrated", orchestrated_dir, str(synthetic))
+    loads = _part("raw-loads", raw_dir, str(synthetic))
     dbt_build = _dbt(raw_dir, "build")
     _dbt(raw_dir, "compile")
     compiled = _compiled_sql_seconds(raw_dir)
@@ -161,94 +126,22 @@ def full_build(scale: int, workdir: Path, synthetic: Path) -> dict:
     }
 
 
-INCREMENTAL = """
-import datetime as dt, json, sys, time
-from pathlib import Path
-from orchestration.settings import apply_environment, duckdb_path
-apply_environment()
-import dagster as dg, duckdb
-from orchestration.defs.batch_run import run_batch
-from orchestration.definitions import defs
-from orchestration.engine.versions import FileVersion
-from orchestration.parsers.files import sha256_of
-from orchestration.parsers.kinds import SOURCE_KINDS
-from orchestration.defs.resources import LandingZone
-from orchestration.engine.raw_tables import append_file_version
-history, new_release = Path(sys.argv[1]), Path(sys.argv[2])
-kind = SOURCE_KINDS["report_releases"]
-landing = LandingZone(path=str(history.parent), shipped_path=None)
-files = list(landing.list_files("report_releases"))
-# History is bulk-loaded through the pipeline's own parser and loader (no validation: 10,000 files take long).
-started = time.perf_counter()
-with duckdb.connect(str(duckdb_path())) as conn:
-    for file in files:
-        append_file_version(conn, FileVersion(kind.name, file.partition_key, str(file.path), file.sha256()),
-                            kind.parse(file.path), "bench-history", dt.datetime.now(dt.UTC))
-history_s = time.perf_counter() - started
-with dg.DagsterInstance.get() as instance:
-    base = run_batch(defs, instance, [], full=True)  # the warehouse as it stands: every model built and promoted
-    started = time.perf_counter()
-    version = FileVersion(kind.name, new_release.stem, str(new_release), sha256_of(new_release))
-    event = run_batch(defs, instance, [version])
-    done = time.perf_counter()
-print(json.dumps({"history_load_s": history_s, "landing_to_published_s": done - started,
-                  "base_ok": base.success, "event_ok": event.success}))
-"""
-
-
 def incremental(history: int, workdir: Path) -> dict:
-    sys.path.insert(0, str(ROOT / "bench"))
-    from synthetic import release_document, write_yaml_releases
-
     folder = workdir / f"history-{history}" / "landing" / "report_releases"
     folder.mkdir(parents=True)
     write_yaml_releases(folder, history)
     new = workdir / f"history-{history}" / "synthetic-new.yaml"
     release = release_document("synthetic-new", "US-CA", 2024, random.Random(42))
     new.write_text(yaml.safe_dump(release, sort_keys=False))
-    result = _python(INCREMENTAL, workdir / f"history-{history}" / "data", str(folder), str(new))
+    result = _part("incremental", workdir / f"history-{history}" / "data", str(folder), str(new))
     return {"releases_loaded": history, **{k: round(v, 1) if isinstance(v, float) else v for k, v in result.items()}}
 
 
-THROUGHPUT = """
-import json, resource, sys, time
-from pathlib import Path
-from orchestration.settings import apply_environment, duckdb_path
-apply_environment()
-import duckdb
-from orchestration.engine.versions import FileVersion
-from orchestration.parsers.kinds import SOURCE_KINDS
-from orchestration.engine.raw_tables import append_file_version
-from orchestration.engine.staged import StagedVersion
-from orchestration.quality.validate import validate
-import datetime as dt
-path = Path(sys.argv[1])
-kind = SOURCE_KINDS["report_releases"]
-t0 = time.perf_counter(); tables = kind.parse(path); t1 = time.perf_counter()
-outcomes = validate("report_releases", path.stem, tables).outcomes; t2 = time.perf_counter()
-staged = StagedVersion("report_releases", path.stem, "bench")
-staged.write_tables(tables)
-frames = staged.read_tables()
-t3 = time.perf_counter()
-with duckdb.connect(str(duckdb_path())) as conn:
-    append_file_version(conn, FileVersion("report_releases", path.stem, str(path), "bench"), frames, "bench",
-                        dt.datetime.now(dt.UTC))
-t4 = time.perf_counter()
-rows = len(tables["report_figures"])
-print(json.dumps({"rows": rows, "parse_s": t1 - t0, "validate_s": t2 - t1, "stage_s": t3 - t2, "load_s": t4 - t3,
-                  "failed_expectations": [o.name for o in outcomes if not o.success and o.severity == "error"],
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
 def throughput(rows: int, workdir: Path) -> dict:
-    sys.path.insert(0, str(ROOT / "bench"))
-    from synthetic import write_figures_csv
-
     folder = workdir / "large"
     folder.mkdir()
     path = write_figures_csv(folder, "synthetic-large", rows, seed=99)
-    result = _python(THROUGHPUT, workdir / "large-data", str(path))
+    result = _part("throughput", workdir / "large-data", str(path))
     total = result["parse_s"] + result["validate_s"] + result["stage_s"] + result["load_s"]
     per_second = {
         f"{step}_rows_per_s": round(rows / result[f"{step}_s"]) for step in ("parse", "validate", "stage", "load")
@@ -270,18 +163,13 @@ def code_location_load(workdir: Path) -> dict:
             capture_output=True,
         )
         timings.append(time.perf_counter() - started)
-    probe = (
-        "import sys, time; t = time.perf_counter(); import orchestration.definitions; "
-        "print(round(time.perf_counter() - t, 2), 'great_expectations' in sys.modules, 'matplotlib' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    import_s, gx, mpl = out.stdout.split()
+    probe = _part("import-probe", workdir / "load")
     return {
         "validate_new_data_dir_s": round(timings[0], 2),
         "validate_s": round(timings[1], 2),
-        "import_definitions_s": float(import_s),
-        "great_expectations_imported_at_load": gx == "True",
-        "matplotlib_imported_at_load": mpl == "True",
+        "import_definitions_s": round(probe["import_definitions_s"], 2),
+        "great_expectations_imported_at_load": probe["great_expectations_imported_at_load"],
+        "matplotlib_imported_at_load": probe["matplotlib_imported_at_load"],
     }
 
 
@@ -304,9 +192,6 @@ def main() -> None:
     parser.add_argument("--parts", default="load,throughput,incremental,full")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
-    sys.path.insert(0, str(ROOT / "bench"))
-    from synthetic import generate
-
     results: dict = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     workdir = Path(tempfile.mkdtemp(prefix="ht-bench-scale-"))
     try:

@@ -1,6 +1,6 @@
 """SYNTHETIC data for scale tests and benchmarks only: never real figures, never mixed with `sources/`.
 
-Usage: uv run python bench/synthetic.py --scale 10 [--out data/synthetic] [--large-rows 1000000]
+Usage: uv run python -m bench.synthetic --scale 10 [--out data/synthetic] [--large-rows 1000000]
 
 Writes `<out>/<scale>x/` shaped like a landing zone (one folder per source kind), marked SYNTHETIC in a README,
 in every publisher name, release id (`synthetic-...`), URL (`https://synthetic.invalid/...`) and note:
@@ -19,15 +19,13 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import sys
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from orchestration.vocabulary import vocabulary
 
-from orchestration.vocabulary import vocabulary  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MARK = "SYNTHETIC"
 URL = "https://synthetic.invalid/generated-by-bench-synthetic-py"

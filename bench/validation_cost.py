@@ -1,10 +1,11 @@
 """Validation time per file, this checkout against another revision, side by side in one run.
 
-Usage: uv run python bench/validation_cost.py [--against REV] [--data-dir BUILT_DATA_DIR]
+Usage: uv run python -m bench.validation_cost [--against REV] [--data-dir BUILT_DATA_DIR]
 
 Each side validates the same shipped files (a state table, a transcribed release, the UNODC workbook) three times
 after a warm-up and reports the fastest, in a copy of a built data directory (so the rules that read other files
-and the live warehouse have something to read). The other revision runs from a temporary `git worktree`.
+and the live warehouse have something to read). The other revision runs from a temporary `git worktree`; both
+sides run bench/validation_timer.py from this checkout, which speaks the layouts before and after the restructure.
 """
 
 from __future__ import annotations
@@ -26,24 +27,8 @@ FILES = {
     "OCHTTF 2021 release": ("report_releases", "sources/report_releases/ochttf/ochttf-2021.yaml"),
     "UNODC workbook": ("report_releases", "sources/report_releases/unodc/unodc-glotip-2023.xlsx"),
 }
-TIMER = r"""
-import json, sys, time
-from pathlib import Path
-from orchestration.parsers.kinds import SOURCE_KINDS
-from orchestration.quality.validate import validate
-root, files, out = Path(sys.argv[1]), json.loads(sys.argv[2]), {}
-for label, (kind, relative) in files.items():
-    path = root / relative
-    tables = SOURCE_KINDS[kind].parse(path)
-    validate(kind, path.stem, tables)  # warm-up: imports and the great-expectations context
-    runs = []
-    for _ in range(3):
-        started = time.perf_counter()
-        validate(kind, path.stem, tables)
-        runs.append(time.perf_counter() - started)
-    out[label] = min(runs)
-print(json.dumps(out))
-"""
+# Runs in the checkout being timed, from this checkout (see its docstring for why by path).
+TIMER = Path(__file__).resolve().parent / "validation_timer.py"
 
 
 def _time(checkout: Path, data_dir: Path) -> dict[str, float]:
@@ -52,9 +37,13 @@ def _time(checkout: Path, data_dir: Path) -> dict[str, float]:
         shutil.copytree(data_dir, data, symlinks=True)
         env = {"HT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(checkout)}
         result = subprocess.run(
-            [sys.executable, "-c", TIMER, str(checkout), json.dumps(FILES)],
-            cwd=checkout, env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            [sys.executable, str(TIMER), str(checkout), json.dumps(FILES)],
+            cwd=checkout,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -5,16 +5,22 @@ Run with the BI environment's Python (`make bi`, which installs it with `uv sync
     python bi/superset_app.py serve [--port 8088]     # set up, import, serve in the foreground
     python bi/superset_app.py setup                   # set up and import only
 
-Superset keeps its metadata in SQLite under `<data dir>/superset/` (HT_DATA_DIR moves it), with a secret key and
-an admin password generated on first use and kept there (mode 600). The database connection opens the published
-snapshot `<publish dir>/current/warehouse.duckdb` read-only; `current` is switched by each build, and Superset opens
-a new connection per query, so a new snapshot shows without a restart.
+Where the warehouse keeps its data comes from the warehouse itself: HT_WAREHOUSE_PATHS holds the JSON object that
+`ht-warehouse paths --json` prints (`make bi` sets it). This environment cannot import the warehouse's settings:
+Superset pins its own SQLAlchemy and Flask, so the warehouse package is not installed here.
+
+Superset keeps its metadata in SQLite under `<data dir>/superset/`, with a secret key and an admin password
+generated on first use and kept there (mode 600). The database connection opens the published snapshot
+(`<publish dir>/current/warehouse.duckdb`) read-only; `current` is switched by each build, and Superset opens a new
+connection per query, so a new snapshot shows without a restart.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import io
+import json
 import os
 import secrets
 import subprocess
@@ -23,22 +29,39 @@ import zipfile
 from pathlib import Path
 
 BI_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BI_DIR.parent))
-
-from orchestration.settings import data_dir, publish_dir  # noqa: E402 - the project's one place for paths
-
 ASSETS = BI_DIR / "assets"
 ADMIN = "admin"
 DEFAULT_PORT = 8088
 SNAPSHOT_PLACEHOLDER = "{published_snapshot}"
+PATHS_ENV = "HT_WAREHOUSE_PATHS"
+# The keys of `ht-warehouse paths --json` this app reads: the data dir and the published snapshot's DuckDB file.
+PATH_KEYS = ("data_dir", "published")
+
+
+@functools.cache
+def warehouse_paths() -> dict[str, Path]:
+    """The warehouse's data dir and published snapshot, as its own CLI reports them (in HT_WAREHOUSE_PATHS)."""
+    document = os.environ.get(PATHS_ENV)
+    if not document:
+        raise SystemExit(
+            f"{PATHS_ENV} is not set: run `make bi`, or set it to the output of `ht-warehouse paths --json`."
+        )
+    try:
+        reported = json.loads(document)
+        return {key: Path(reported[key]) for key in PATH_KEYS}
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise SystemExit(
+            f"{PATHS_ENV} should be the JSON object printed by `ht-warehouse paths --json`, with the keys "
+            f"{', '.join(PATH_KEYS)}; found {document[:200]!r} ({error!r})"
+        ) from error
 
 
 def home() -> Path:
-    return data_dir() / "superset"
+    return warehouse_paths()["data_dir"] / "superset"
 
 
 def snapshot() -> Path:
-    return publish_dir() / "current" / "warehouse.duckdb"
+    return warehouse_paths()["published"]
 
 
 def _kept_secret(name: str) -> str:

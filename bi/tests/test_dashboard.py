@@ -48,6 +48,15 @@ def _env(data_dir: Path) -> dict[str, str]:
     return {**env, "HT_DATA_DIR": str(data_dir)}
 
 
+def _warehouse_paths(data_dir: Path) -> str:
+    """What superset_app.py reads in HT_WAREHOUSE_PATHS: the warehouse CLI's own report of where it keeps data."""
+    reported = subprocess.run(
+        [str(WAREHOUSE_CLI), "paths", "--json"], env=_env(data_dir), capture_output=True, text=True, timeout=120
+    )
+    assert reported.returncode == 0, reported.stdout[-3000:] + reported.stderr[-3000:]
+    return reported.stdout
+
+
 def _build(data_dir: Path) -> str:
     built = subprocess.run(
         [str(WAREHOUSE_CLI), "build"], env=_env(data_dir), capture_output=True, text=True, timeout=900
@@ -78,7 +87,7 @@ def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Superset]:
     # Its own process group: stopped as a whole, whatever Superset starts.
     process = subprocess.Popen(
         [sys.executable, str(PROJECT_ROOT / "bi/superset_app.py"), "serve", "--port", str(port)],
-        env=_env(data_dir),
+        env={**_env(data_dir), "HT_WAREHOUSE_PATHS": _warehouse_paths(data_dir)},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -1,0 +1,1 @@
+"""Benchmarks run by hand (bench/README.md): `python -m bench.<name>` from the project root."""
