@@ -44,8 +44,10 @@ clean:
 bi-install: $(UV)
 	$(UV) sync --project bi --frozen
 
-bi: bi-install
-	$(UV) run --project bi --frozen python bi/superset_app.py serve
+# Superset's environment cannot import the warehouse: it gets the warehouse's own paths as JSON.
+bi: install bi-install
+	paths="$$($(UV) run --frozen ht-warehouse paths --json)" && \
+	HT_WAREHOUSE_PATHS="$$paths" $(UV) run --project bi --frozen python bi/superset_app.py serve
 
 # The browser test needs Debian's chromium and its driver: installed with apt-get when missing (CI runs as root).
 chromium:

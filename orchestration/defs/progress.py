@@ -6,6 +6,7 @@ The Dagster UI keeps the full structured event log; this only shapes what a term
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 
@@ -13,6 +14,22 @@ import dagster as dg
 
 _EVENT_ATTR = "dagster_event"
 _NOT_YIELDED = "did not yield or return expected outputs"
+_SUBSET_NOTE = "A dbt subsetted execution is being performed"
+_SELECTION = re.compile(r"--select ([\w.+:*][\w.+:*-]*(?: [\w.+:*][\w.+:*-]*)*)")
+# Longer lines are cut on the terminal (paths of a quarantined file and its folder fit).
+MAX_LINE = 400
+
+
+def _terminal_line(message: str) -> str:
+    """A log message as one readable terminal line; the UI keeps every message whole."""
+    if _NOT_YIELDED in message:
+        # Dagster lists every dbt check a step did not evaluate (all of them when no file went live).
+        return f"{message.count(', ') + 1} checks not evaluated: nothing of this step went live"
+    if message.startswith(_SUBSET_NOTE):
+        return "dbt builds the models downstream of this batch's changes, with their tests"
+    # dagster-dbt names every selected node in the dbt command line: the count says as much on a terminal.
+    message = _SELECTION.sub(lambda m: f"--select <{len(m.group(1).split())} nodes>", message)
+    return message if len(message) <= MAX_LINE else message[: MAX_LINE - 1] + "…"
 
 
 class ProgressFormatter(logging.Formatter):
@@ -28,11 +45,7 @@ class ProgressFormatter(logging.Formatter):
                 return None
             meta = getattr(record, "dagster_meta", None) or {}
             message = meta.get("orig_message") or record.getMessage()
-            if _NOT_YIELDED in message:
-                # Dagster lists every dbt check a step did not evaluate (all of them when no file went live):
-                # the UI keeps the list; a terminal gets one line.
-                return f"{elapsed}   {message.count(', ') + 1} checks not evaluated: nothing of this step went live"
-            return f"{elapsed}   {message}"
+            return f"{elapsed}   {_terminal_line(message)}" if message.strip() else None
         kind = event.event_type_value
         if kind == "STEP_START":
             return f"{elapsed} ▶ {event.step_key}"

@@ -50,15 +50,18 @@ def _read_until(process: subprocess.Popen, marker: str, timeout: float = BUILD_T
     raise AssertionError(f"the build ended before {marker!r}:\n{''.join(lines[-30:])}")
 
 
-def _dbt_processes() -> list[int]:
+def _dbt_processes(data_dir: Path) -> list[int]:
+    """dbt processes building this data dir's warehouse (other tests build theirs at the same time)."""
     found = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
                 command = (proc / "cmdline").read_bytes()
+                environment = (proc / "environ").read_bytes()
             except OSError:
                 continue
-            if b"dbt" in command and b"build" in command and b"ht-warehouse" not in command:
+            ours = str(data_dir).encode() in environment
+            if ours and b"dbt" in command and b"build" in command and b"ht-warehouse" not in command:
                 found.append(int(proc.name))
     return found
 
@@ -103,7 +106,7 @@ def test_sigkill_at_every_stage_loses_nothing_and_blocks_nothing(
     final = cli(crashed, "build", timeout=BUILD_TIMEOUT)
     assert final.returncode in (0, 1), final.stdout[-3000:] + final.stderr[-3000:]
     assert time.monotonic() - started < 120
-    assert _dbt_processes() == [], "a dbt process of a killed build is still running"
+    assert _dbt_processes(crashed) == [], "a dbt process of a killed build is still running"
     # Every landed file ended up loaded or quarantined, and the marts equal those of the undisturbed build.
     assert "Nothing new:" in cli(crashed, "build").stdout
     assert marts_contents(crashed / "warehouse.duckdb") == reference_build.marts["live"]
@@ -126,4 +129,4 @@ def test_sigterm_stops_a_build_within_seconds_and_changes_nothing(crashed: Path)
     assert query(live, "select max(batch_id) from raw.batch_log") == batch_before
     assert list(crashed.glob("warehouse.duckdb.candidate*")) == []
     time.sleep(1)
-    assert _dbt_processes() == []
+    assert _dbt_processes(crashed) == []
