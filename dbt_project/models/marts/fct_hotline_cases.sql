@@ -1,5 +1,12 @@
 -- Hotline cases ("situations" from 2018 on) by period, jurisdiction and breakdown, with the scope of lines
 -- each figure covers (hotline only, or with the BeFree textline).
+
+-- The measures the metrics seed files under this fact table.
+with fact_metrics as (
+    select metric from {{ ref('metrics') }}
+    where fact_table = 'hotline_cases'
+)
+
 select
     {{ hotline_fact_columns(count_column='case_count') }},
     breakdown_dimension,
@@ -9,5 +16,6 @@ select
         when breakdown_dimension = 'total' then 'all'
     end as trafficking_type_id
 from {{ ref('int_figures__unioned') }}
-inner join {{ ref('metrics') }} using (metric)
-where is_latest_version and fact_table = 'hotline_cases'
+where
+    is_latest_version
+    and metric in (select fact_metrics.metric from fact_metrics)
