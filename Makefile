@@ -36,6 +36,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen lint-imports
+	$(UV) run --frozen sqlfluff lint dbt_project
 
 clean:
 	rm -rf data

@@ -271,3 +271,24 @@ def test_national_calendar_year_2023_figures(built_warehouse: BuiltWarehouse) ->
     assert built_warehouse.query_snapshot(
         "select cases from bi.hotline_cases where jurisdiction_id = 'US' and period_label = '2023'"
     ) == [(9619,)]
+
+
+def test_bi_gives_one_answer_per_state_and_year_and_keeps_every_copy_for_auditors(
+    built_warehouse: BuiltWarehouse,
+) -> None:
+    """Regression: California 2024 was in bi.hotline_cases twice (the state table and nhth-pub-055), so summing the
+    states gave 12,922 for 2024 instead of the table's 11,188."""
+    with STATES_2024.open(newline="") as fh:
+        table_sum = sum(int(r["Cases identified"]) for r in csv.DictReader(fh))
+    per_state = (
+        "select count(*), count(distinct state_postal), sum(cases) from {} where state_postal is not null "
+        "and breakdown = 'total' and year(period_start) = 2024"
+    )
+    assert built_warehouse.query_snapshot(per_state.format("bi.hotline_cases")) == [(55, 55, table_sum)]
+    [(copies, _, everything)] = built_warehouse.query_snapshot(per_state.format("bi.hotline_cases_all_sources"))
+    assert copies == 56 and everything > table_sum
+    assert built_warehouse.query_snapshot(
+        "select figure_id like 'nhth-state-signals-cases-2024:%', is_preferred, source_rank "
+        "from bi.hotline_cases_all_sources where state_postal = 'CA' and year(period_start) = 2024 "
+        "and breakdown = 'total' order by source_rank"
+    ) == [(True, True, 1), (False, False, 2)]

@@ -12,7 +12,8 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = PROJECT_ROOT / "bi/assets"
-BI_CONTRACT = PROJECT_ROOT / "dbt_project/models/bi/_bi.yml"
+# One YAML beside each bi model (dbt_project/models/bi/<model>.yml), each holding its contract.
+BI_MODELS = PROJECT_ROOT / "dbt_project/models/bi"
 
 
 def _load(folder: str) -> dict[str, dict]:
@@ -20,7 +21,7 @@ def _load(folder: str) -> dict[str, dict]:
 
 
 def _contract() -> dict[str, list[str]]:
-    models = yaml.safe_load(BI_CONTRACT.read_text())["models"]
+    models = [m for p in sorted(BI_MODELS.glob("*.yml")) for m in yaml.safe_load(p.read_text())["models"]]
     return {m["name"].removeprefix("bi_"): [c["name"] for c in m["columns"]] for m in models}
 
 

@@ -9,13 +9,22 @@ with figures as (
 ),
 
 required_parts as (
-    select breakdown_dimension, breakdown_category
+    select
+        breakdown_dimension,
+        breakdown_category
     from {{ ref('breakdown_categories') }}
     where required_for_completeness
 ),
 
 totals as (
-    select source_id, jurisdiction_id, period_id, metric, base_population, value as total_value, figure_id
+    select
+        source_id,
+        jurisdiction_id,
+        period_id,
+        metric,
+        base_population,
+        value as total_value,
+        figure_id
     from figures
     where breakdown_dimension = 'total'
 ),
@@ -32,7 +41,7 @@ partial_breakdowns as (
         sum(parts.value) as sum_of_given_parts,
         list(parts.breakdown_category order by parts.breakdown_category) as given_categories
     from figures as parts
-    where parts.breakdown_dimension in (select breakdown_dimension from required_parts)
+    where parts.breakdown_dimension in (select required_parts.breakdown_dimension from required_parts)
     group by all
 ),
 
@@ -42,8 +51,9 @@ missing as (
         list(required_parts.breakdown_category order by required_parts.breakdown_category) as missing_categories
     from partial_breakdowns
     inner join required_parts
-        on required_parts.breakdown_dimension = partial_breakdowns.breakdown_dimension
-        and not list_contains(partial_breakdowns.given_categories, required_parts.breakdown_category)
+        on
+            partial_breakdowns.breakdown_dimension = required_parts.breakdown_dimension
+            and not list_contains(partial_breakdowns.given_categories, required_parts.breakdown_category)
     group by all
 ),
 
@@ -55,11 +65,12 @@ implied as (
         totals.total_value - missing.sum_of_given_parts as implied_rest
     from missing
     inner join totals
-        on totals.source_id = missing.source_id
-        and totals.jurisdiction_id = missing.jurisdiction_id
-        and totals.period_id = missing.period_id
-        and totals.metric = missing.metric
-        and totals.base_population is not distinct from missing.base_population
+        on
+            missing.source_id = totals.source_id
+            and missing.jurisdiction_id = totals.jurisdiction_id
+            and missing.period_id = totals.period_id
+            and missing.metric = totals.metric
+            and totals.base_population is not distinct from missing.base_population
 ),
 
 -- Other sources with the same total that give every missing part.
@@ -76,20 +87,22 @@ explained as (
         count(*) as other_parts_given
     from implied
     inner join totals as other_total
-        on other_total.source_id <> implied.source_id
-        and other_total.jurisdiction_id = implied.jurisdiction_id
-        and other_total.period_id = implied.period_id
-        and other_total.metric = implied.metric
-        and other_total.base_population is not distinct from implied.base_population
-        and other_total.total_value = implied.total_value
+        on
+            implied.source_id <> other_total.source_id
+            and implied.jurisdiction_id = other_total.jurisdiction_id
+            and implied.period_id = other_total.period_id
+            and implied.metric = other_total.metric
+            and other_total.base_population is not distinct from implied.base_population
+            and implied.total_value = other_total.total_value
     inner join figures as other
-        on other.source_id = other_total.source_id
-        and other.jurisdiction_id = implied.jurisdiction_id
-        and other.period_id = implied.period_id
-        and other.metric = implied.metric
-        and other.base_population is not distinct from implied.base_population
-        and other.breakdown_dimension = implied.breakdown_dimension
-        and list_contains(implied.missing_categories, other.breakdown_category)
+        on
+            other_total.source_id = other.source_id
+            and implied.jurisdiction_id = other.jurisdiction_id
+            and implied.period_id = other.period_id
+            and implied.metric = other.metric
+            and other.base_population is not distinct from implied.base_population
+            and implied.breakdown_dimension = other.breakdown_dimension
+            and list_contains(implied.missing_categories, other.breakdown_category)
     group by all
     having count(*) = len(any_value(implied.missing_categories))
 )
@@ -116,9 +129,10 @@ select
     end as reconciliation
 from implied
 left join explained
-    on explained.source_id = implied.source_id
-    and explained.period_id = implied.period_id
-    and explained.jurisdiction_id = implied.jurisdiction_id
-    and explained.metric = implied.metric
-    and explained.base_population is not distinct from implied.base_population
-    and explained.breakdown_dimension = implied.breakdown_dimension
+    on
+        implied.source_id = explained.source_id
+        and implied.period_id = explained.period_id
+        and implied.jurisdiction_id = explained.jurisdiction_id
+        and implied.metric = explained.metric
+        and explained.base_population is not distinct from implied.base_population
+        and implied.breakdown_dimension = explained.breakdown_dimension

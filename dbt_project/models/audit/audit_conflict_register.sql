@@ -43,14 +43,15 @@ pairs as (
     from figures as a
     inner join figures as b
         -- Two documents: two sources, or two pages of a compiled figure set.
-        on a.figure_version_id < b.figure_version_id
-        and (a.source_id <> b.source_id or a.source_url is distinct from b.source_url)
-        and a.jurisdiction_id = b.jurisdiction_id
-        and a.metric = b.metric
-        and a.base_population is not distinct from b.base_population
-        and a.breakdown_dimension = b.breakdown_dimension
-        and a.breakdown_category = b.breakdown_category
-        and a.unit = b.unit
+        on
+            a.figure_version_id < b.figure_version_id
+            and (a.source_id <> b.source_id or a.source_url is distinct from b.source_url)
+            and a.jurisdiction_id = b.jurisdiction_id
+            and a.metric = b.metric
+            and a.base_population is not distinct from b.base_population
+            and a.breakdown_dimension = b.breakdown_dimension
+            and a.breakdown_category = b.breakdown_category
+            and a.unit = b.unit
 ),
 
 -- A lower bound ("more than 25%") agrees with any value above it.
@@ -65,7 +66,8 @@ bound_agrees as (
 figure_conflicts as (
     select
         case
-            when same_period and scope_a is distinct from scope_b
+            when
+                same_period and (scope_a is distinct from scope_b)
                 and coalesce(scope_a, 'not_stated') <> 'not_stated'
                 and coalesce(scope_b, 'not_stated') <> 'not_stated'
                 then 'scope'
@@ -74,7 +76,8 @@ figure_conflicts as (
         end as conflict_kind,
         *
     from bound_agrees
-    where (same_period and value_a <> value_b and not reconciled_by_bound)
+    where
+        (same_period and value_a <> value_b and not reconciled_by_bound)
         -- The same count, given for overlapping but different periods: one source has the period wrong.
         or (not same_period and periods_overlap and unit = 'count' and value_a = value_b)
 ),
@@ -104,8 +107,23 @@ rest_conflicts as (
 
 combined as (
     select
-        conflict_kind, figure_a, figure_b, jurisdiction_id, metric, base_population, breakdown_dimension,
-        breakdown_category, unit, source_a, source_b, period_a, period_b, value_a, value_b, scope_a, scope_b
+        conflict_kind,
+        figure_a,
+        figure_b,
+        jurisdiction_id,
+        metric,
+        base_population,
+        breakdown_dimension,
+        breakdown_category,
+        unit,
+        source_a,
+        source_b,
+        period_a,
+        period_b,
+        value_a,
+        value_b,
+        scope_a,
+        scope_b
     from figure_conflicts
     union all
     select * from rest_conflicts
@@ -138,15 +156,21 @@ select
     b.quote as quote_b,
     b.source_url as source_url_b,
     case combined.conflict_kind
-        when 'scope' then 'Same period, different values: the sources count different things (' || combined.scope_a
-            || ' vs ' || combined.scope_b || ').'
+        when 'scope'
+            then
+                'Same period, different values: the sources count different things (' || combined.scope_a
+                || ' vs ' || combined.scope_b || ').'
         when 'value' then 'Same figure and period, different values.'
-        when 'period' then 'The same count is given for different periods (' || combined.period_a || ' vs '
-            || combined.period_b || ').'
-        when 'breakdown_rest' then 'The parts ' || combined.source_a || ' gives leave ' || combined.value_a
-            || ' for ' || combined.breakdown_category || '; ' || combined.source_b || ' gives ' || combined.value_b
-            || '.'
+        when 'period'
+            then
+                'The same count is given for different periods (' || combined.period_a || ' vs '
+                || combined.period_b || ').'
+        when 'breakdown_rest'
+            then
+                'The parts ' || combined.source_a || ' gives leave ' || combined.value_a
+                || ' for ' || combined.breakdown_category || '; ' || combined.source_b || ' gives '
+                || combined.value_b || '.'
     end as explanation
 from combined
-left join {{ ref('fct_report_figures') }} as a on a.figure_version_id = combined.figure_a
-left join {{ ref('fct_report_figures') }} as b on b.figure_version_id = combined.figure_b
+left join {{ ref('fct_report_figures') }} as a on combined.figure_a = a.figure_version_id
+left join {{ ref('fct_report_figures') }} as b on combined.figure_b = b.figure_version_id

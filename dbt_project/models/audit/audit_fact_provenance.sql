@@ -2,13 +2,33 @@
 -- One row per fact row in the marts, tracing it to the document, page and sentence it came from and to the
 -- exact file version (sha256) that was loaded.
 with fact_rows as (
-    select 'fct_victims' as fact_table, figure_id, source_id, file_sha256 from {{ ref('fct_victims') }}
+    select
+        'fct_victims' as fact_table,
+        figure_id,
+        source_id,
+        file_sha256
+    from {{ ref('fct_victims') }}
     union all
-    select 'fct_case_outcomes', figure_id, source_id, file_sha256 from {{ ref('fct_case_outcomes') }}
+    select
+        'fct_case_outcomes' as fact_table,
+        figure_id,
+        source_id,
+        file_sha256
+    from {{ ref('fct_case_outcomes') }}
     union all
-    select 'fct_hotline_cases', figure_id, source_id, file_sha256 from {{ ref('fct_hotline_cases') }}
+    select
+        'fct_hotline_cases' as fact_table,
+        figure_id,
+        source_id,
+        file_sha256
+    from {{ ref('fct_hotline_cases') }}
     union all
-    select 'fct_hotline_signals', figure_id, source_id, file_sha256 from {{ ref('fct_hotline_signals') }}
+    select
+        'fct_hotline_signals' as fact_table,
+        figure_id,
+        source_id,
+        file_sha256
+    from {{ ref('fct_hotline_signals') }}
 )
 
 select
@@ -41,4 +61,4 @@ select
     figures.loaded_at
 from fact_rows
 inner join {{ ref('fct_report_figures') }} as figures using (figure_id, file_sha256)
-inner join {{ ref('dim_source') }} as sources on sources.source_id = fact_rows.source_id
+inner join {{ ref('dim_source') }} as sources on fact_rows.source_id = sources.source_id

@@ -6,7 +6,10 @@ with versions as (
 ),
 
 figures as (
-    select source_id, file_sha256, count(*) as figure_count
+    select
+        source_id,
+        file_sha256,
+        count(*) as figure_count
     from {{ ref('int_figures__unioned') }}
     group by all
 ),

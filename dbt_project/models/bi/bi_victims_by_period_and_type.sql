@@ -1,5 +1,18 @@
 {{ config(alias='victims_by_period_and_type') }}
--- Victims per jurisdiction, reporting period and trafficking type (latest release per period).
+-- Victims per jurisdiction, reporting period and trafficking type. The mart already keeps one row per question
+-- (the latest release per period); the rank states it with the rule every bi view uses (macro source_rank).
+with ranked as (
+    select
+        victims.*,
+        {{ source_rank(
+            ['jurisdiction_id', 'period_id', 'trafficking_type_id'],
+            figures='victims',
+            tie_breaker='source_id',
+        ) }} as source_rank
+    from {{ local_ref('victims_by_year_and_type') }} as victims
+    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+)
+
 select
     cast(jurisdiction_id as varchar) as jurisdiction_id,
     cast(jurisdiction_name as varchar) as jurisdiction_name,
@@ -13,5 +26,8 @@ select
     cast(base_population as varchar) as counted_as,
     cast(qualifier in ('more_than', 'at_least') as boolean) as is_lower_bound,
     cast(reliability as varchar) as reliability,
-    cast(source_id as varchar) as source_id
-from {{ local_ref('victims_by_year_and_type') }}
+    cast(source_id as varchar) as source_id,
+    cast(source_rank = 1 as boolean) as is_preferred,
+    cast(source_rank as integer) as source_rank
+from ranked
+where source_rank = 1

@@ -19,10 +19,10 @@ unpivoted as (
     from fiscal_years
     cross join lateral (
         values
-            ('signals', 'channel', 'all', fiscal_years.total_signals),
-            ('substantive_signals', 'channel', 'all', fiscal_years.substantive_signals),
-            ('signals_from_potential_victims', 'channel', 'all', fiscal_years.signals_from_potential_victims),
-            ('situations', 'total', 'all', fiscal_years.potential_situations_identified)
+        ('signals', 'channel', 'all', fiscal_years.total_signals),
+        ('substantive_signals', 'channel', 'all', fiscal_years.substantive_signals),
+        ('signals_from_potential_victims', 'channel', 'all', fiscal_years.signals_from_potential_victims),
+        ('situations', 'total', 'all', fiscal_years.potential_situations_identified)
     ) as measure (metric, breakdown_dimension, breakdown_category, value)
 ),
 

@@ -24,11 +24,12 @@ unpivoted as (
         calls_layout.file_sha256,
         measure.*
     from calls_layout
-    cross join lateral (
-        values
+    cross join
+        lateral (
+            values
             ('signals', 'channel', 'phone', calls_layout.phone_calls, cast(null as double)),
             ('cases', 'total', 'all', calls_layout.cases_reported, cast(null as double))
-    ) as measure (metric, breakdown_dimension, breakdown_category, value, share_of_national_percent)
+        ) as measure (metric, breakdown_dimension, breakdown_category, value, share_of_national_percent)
 
     union all
 
@@ -43,11 +44,11 @@ unpivoted as (
     from signals_layout
     cross join lateral (
         values
-            (
-                'signals', 'channel', 'all', signals_layout.signals_received,
-                signals_layout.signals_percent_of_total
-            ),
-            ('cases', 'total', 'all', signals_layout.cases_identified, signals_layout.cases_percent_of_total)
+        (
+            'signals', 'channel', 'all', signals_layout.signals_received,
+            signals_layout.signals_percent_of_total
+        ),
+        ('cases', 'total', 'all', signals_layout.cases_identified, signals_layout.cases_percent_of_total)
     ) as measure (metric, breakdown_dimension, breakdown_category, value, share_of_national_percent)
 ),
 
@@ -55,13 +56,14 @@ final as (
     select
         -- <dataset>:<jurisdiction>:<year>:<metric>, the period spelled out where it is not a calendar year.
         dataset.dataset_id || ':' || unpivoted.jurisdiction_id || ':'
-            || case
-                when unpivoted.period_start = make_date(year(unpivoted.period_start), 1, 1)
-                    and unpivoted.period_end = make_date(year(unpivoted.period_start), 12, 31)
-                    then strftime(unpivoted.period_start, '%Y')
-                else strftime(unpivoted.period_start, '%Y-%m-%d') || '/' || strftime(unpivoted.period_end, '%Y-%m-%d')
-            end
-            || ':' || unpivoted.metric as figure_id,
+        || case
+            when
+                unpivoted.period_start = make_date(year(unpivoted.period_start), 1, 1)
+                and unpivoted.period_end = make_date(year(unpivoted.period_start), 12, 31)
+                then strftime(unpivoted.period_start, '%Y')
+            else strftime(unpivoted.period_start, '%Y-%m-%d') || '/' || strftime(unpivoted.period_end, '%Y-%m-%d')
+        end
+        || ':' || unpivoted.metric as figure_id,
         dataset.dataset_id as source_id,
         unpivoted.jurisdiction_id,
         unpivoted.period_start,

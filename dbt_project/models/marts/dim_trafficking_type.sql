@@ -5,4 +5,7 @@ select
 from {{ ref('breakdown_categories') }}
 where breakdown_dimension = 'trafficking_type'
 union all
-select 'all', 'All types', 0
+select
+    'all' as trafficking_type_id,
+    'All types' as trafficking_type_label,
+    0 as sort_order

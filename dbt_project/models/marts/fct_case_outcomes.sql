@@ -1,5 +1,12 @@
 -- Prosecution and law-enforcement outcomes as published: arrests, cases prosecuted, charge filing and
 -- trial guilty verdict rates.
+
+-- The measures the metrics seed files under this fact table.
+with fact_metrics as (
+    select metric from {{ ref('metrics') }}
+    where fact_table = 'case_outcomes'
+)
+
 select
     figure_id,
     source_id,
@@ -20,5 +27,8 @@ select
     source_version,
     file_sha256
 from {{ ref('int_figures__unioned') }}
-inner join {{ ref('metrics') }} using (metric)
-where is_latest_version and fact_table = 'case_outcomes' and not is_press_coverage and not is_repeated_in_source
+where
+    is_latest_version
+    and metric in (select fact_metrics.metric from fact_metrics)
+    and not is_press_coverage
+    and not is_repeated_in_source

@@ -1,22 +1,16 @@
 -- Hotline signals (calls, texts, chats, e-mails, web forms) by period, jurisdiction and channel.
+
+-- The measures the metrics seed files under this fact table.
+with fact_metrics as (
+    select metric from {{ ref('metrics') }}
+    where fact_table = 'hotline_signals'
+)
+
 select
-    figure_id,
-    source_id,
-    period_id,
-    jurisdiction_id,
-    metric as measure,
+    {{ hotline_fact_columns(count_column='signal_count') }},
     breakdown_category as channel,
-    scope,
-    cast(value as bigint) as signal_count,
-    share_of_national_percent,
-    qualifier,
-    value_text,
-    reliability,
-    source_url,
-    quote,
-    note,
-    source_version,
-    file_sha256
+    note
 from {{ ref('int_figures__unioned') }}
-inner join {{ ref('metrics') }} using (metric)
-where is_latest_version and fact_table = 'hotline_signals'
+where
+    is_latest_version
+    and metric in (select fact_metrics.metric from fact_metrics)

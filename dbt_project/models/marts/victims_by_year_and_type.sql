@@ -6,11 +6,17 @@ with victims as (
 ),
 
 parts as (
-    select * from victims where breakdown_dimension = 'trafficking_type'
+    select * from victims
+    where breakdown_dimension = 'trafficking_type'
 ),
 
 totals as (
-    select source_id, period_id, jurisdiction_id, base_population, victim_count as total_victims
+    select
+        source_id,
+        period_id,
+        jurisdiction_id,
+        base_population,
+        victim_count as total_victims
     from victims
     where breakdown_dimension = 'total'
 ),

@@ -12,14 +12,19 @@ with headline as (
         victims.qualifier,
         row_number() over (
             partition by victims.source_id
-            order by case victims.base_population
-                when 'victims_assisted' then 1 when 'victims_served' then 2
-                when 'victims_unspecified' then 3 else 4 end
+            order by
+                case victims.base_population
+                    when 'victims_assisted' then 1
+                    when 'victims_served' then 2
+                    when 'victims_unspecified' then 3
+                    else 4
+                end
         ) as base_rank
     from {{ ref('fct_victims') }} as victims
     inner join {{ ref('dim_source') }} as sources using (source_id)
     inner join {{ ref('dim_period') }} as periods using (period_id)
-    where victims.breakdown_dimension = 'total'
+    where
+        victims.breakdown_dimension = 'total'
         and victims.unit = 'count'
         and victims.qualifier = 'exact'
         and sources.source_kind = 'report_release'
@@ -53,7 +58,9 @@ select
     previous_base_population,
     previous_victim_count,
     victim_count - previous_victim_count as change_in_victims,
-    cast(round(100.0 * (victim_count - previous_victim_count) / nullif(previous_victim_count, 0), 1)
-        as decimal(6, 1)) as change_percent,
+    cast(
+        round(100.0 * (victim_count - previous_victim_count) / nullif(previous_victim_count, 0), 1)
+        as decimal(6, 1)
+    ) as change_percent,
     base_population = previous_base_population as same_base
 from ordered

@@ -1,25 +1,8 @@
 select
     figure_id,
     jurisdiction as jurisdiction_id,
-    period_start,
-    period_end,
-    metric,
-    coalesce(nullif(base_population, ''), 'not_stated') as base_population,
-    breakdown_dimension,
-    breakdown_category,
-    value,
-    value_text,
-    suppressed_below,
-    unit,
-    qualifier,
     scope,
-    source_url,
-    nullif(quote, '') as quote,
-    reliability,
-    nullif(note, '') as note,
     source_line,
     dataset_id,
-    source_file,
-    file_sha256,
-    loaded_at
+    {{ published_figure_columns() }}
 from {{ source('raw', 'hotline_published_figures') }}

@@ -1,5 +1,10 @@
 -- One row per version of a hotline data file: the provenance record shipped beside it.
-{% set hotline_tables = ['hotline_state_calls_cases', 'hotline_state_signals_cases', 'hotline_national_signals_fy', 'hotline_published_figures'] %}
+{% set hotline_tables = [
+    'hotline_state_calls_cases',
+    'hotline_state_signals_cases',
+    'hotline_national_signals_fy',
+    'hotline_published_figures',
+] %}
 {% for table in hotline_tables %}
 select distinct
     dataset_id,

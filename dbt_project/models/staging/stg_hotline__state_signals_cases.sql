@@ -1,7 +1,7 @@
 -- The hotline statistics page's current state table; its period comes from the file's provenance record.
 select
     'US-' || postal as jurisdiction_id,
-    "State" as state_name,
+    state as state_name,
     period_start,
     period_end,
     signals_received,

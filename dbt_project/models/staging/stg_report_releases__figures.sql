@@ -4,22 +4,5 @@ select
     release_id,
     figure_index,
     jurisdiction_id,
-    metric,
-    coalesce(base_population, 'not_stated') as base_population,
-    breakdown_dimension,
-    breakdown_category,
-    value,
-    value_text,
-    suppressed_below,
-    unit,
-    qualifier,
-    period_start,
-    period_end,
-    source_url,
-    nullif(quote, '') as quote,
-    reliability,
-    nullif(note, '') as note,
-    source_file,
-    file_sha256,
-    loaded_at
+    {{ published_figure_columns() }}
 from {{ source('raw', 'report_figures') }}
