@@ -16,8 +16,8 @@ _EVENT_ATTR = "dagster_event"
 _NOT_YIELDED = "did not yield or return expected outputs"
 _SUBSET_NOTE = "A dbt subsetted execution is being performed"
 _SELECTION = re.compile(r"--select ([\w.+:*][\w.+:*-]*(?: [\w.+:*][\w.+:*-]*)*)")
-# Longer lines are cut on the terminal (paths of a quarantined file and its folder fit).
-MAX_LINE = 400
+# Longer messages are cut on the terminal; the summary at the end names each refused file with its report.
+MAX_LINE = 300
 
 
 def _terminal_line(message: str) -> str:

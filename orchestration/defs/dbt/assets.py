@@ -139,7 +139,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     dbt_run = DagsterDbt(context, dbt, batch)
 
     def refused(version: FileVersion, report: list[dict[str, Any]], folder: Path) -> None:
-        context.log.error(f"Quarantined {version.path}: with it the warehouse fails {describe(report)} ({folder})")
+        context.log.error(f"Quarantined {version.label}: it fails {describe(report)}")
         context.log_event(_tested_event(version, False, f"Fails the warehouse's tests: {describe(report)}"))
 
     try:
