@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.runner import InProcessDbt
 from orchestration.defs.warehouse_writer import WarehouseWriter
 from orchestration.engine.versions import LandedFile, list_files
-from orchestration.settings import DUCKDB_PATH_ENV, LANDING_DIR_ENV, SOURCES_DIR
+from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_PATH_ENV, LANDING_DIR_ENV, SOURCES_DIR, dbt_target_dir
 
 
 class LandingZone(dg.ConfigurableResource):
@@ -39,6 +38,6 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         # Resolved when a run starts, so tests and the CLI can point a run at another file.
         "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV), connection_config={}),
         "warehouse": WarehouseWriter(database=dg.EnvVar(DUCKDB_PATH_ENV)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": InProcessDbt(project_dir=str(DBT_PROJECT_DIR), target_path=str(dbt_target_dir())),
         "landing": LandingZone(path=dg.EnvVar(LANDING_DIR_ENV), shipped_path=str(SOURCES_DIR)),
     }

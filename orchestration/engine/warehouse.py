@@ -7,7 +7,7 @@
   half a batch. One fixed name (there is one writer at a time) keeps dbt's profile, and so its partial parsing,
   the same from run to run.
 - `promote` checkpoints the candidate and renames it over the live file (atomic on POSIX). A candidate left by
-  a killed writer is deleted by the next one, after it has stopped that writer's dbt process if it still runs.
+  a killed writer is deleted by the next one (dbt runs inside the writer's process, so it died with it).
 - Everything else reads the live state through `read_live`, read-only.
 
 This module is the storage seam of the engine: a second backend (a lake whose catalog takes the place of the
@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -120,40 +119,9 @@ def candidate_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.name}.candidate")
 
 
-def _dbt_pid_file(warehouse: Path) -> Path:
-    return warehouse.with_name(f"{warehouse.name}.dbt-pid")
-
-
-def record_dbt_process(warehouse: Path, pid: int) -> None:
-    """Remember the dbt process writing the candidate, so that the next writer can stop it if we die."""
-    _dbt_pid_file(warehouse).write_text(str(pid), encoding="utf-8")
-
-
-def forget_dbt_process(warehouse: Path) -> None:
-    """The recorded dbt process has ended."""
-    _dbt_pid_file(warehouse).unlink(missing_ok=True)
-
-
-def _stop_orphaned_dbt(warehouse: Path) -> str | None:
-    """A dbt process of a writer that was killed may still write the candidate: stop it (SIGKILL)."""
-    pid_file = _dbt_pid_file(warehouse)
-    try:
-        pid = int(pid_file.read_text(encoding="utf-8"))
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        pid_file.unlink(missing_ok=True)
-        return None
-    pid_file.unlink(missing_ok=True)
-    if b"dbt" not in command:
-        return None
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    return f"stopped dbt (PID {pid}) left running by a writer that died"
-
-
 def remove_stale_candidate(warehouse: Path) -> list[str]:
-    """Clear what a writer that died left behind. Call only while holding the lock."""
-    done = [note] if (note := _stop_orphaned_dbt(warehouse)) else []
+    """Clear what a writer that died left behind: its candidate. Call only while holding the lock."""
+    done = []
     candidate = candidate_path(warehouse)
     for path in (candidate, candidate.with_name(candidate.name + ".wal")):
         if path.exists():

@@ -74,11 +74,11 @@ def crashed(golden_build: tuple[Path, str], tmp_path: Path) -> Iterator[Path]:
 
 
 # Where a build is killed: the stage's first line of progress, then how long to wait before SIGKILL, and whether
-# only the build process dies (its dbt child keeps running, as after `kill -9 <pid>`) or its whole group.
+# only the build process dies (as after `kill -9 <pid>`; dbt runs inside it) or its whole group.
 KILLS = [
     ("parse", "▶ ingest_batch", 1.0, "group"),
     ("load", "Accepted", 0.0, "group"),
-    ("dbt", "Running dbt command", 2.0, "process"),
+    ("dbt", "with their tests, in this process", 2.0, "process"),
     ("publish", "▶ published__warehouse_snapshot", 0.0, "group"),
 ]
 
@@ -118,7 +118,7 @@ def test_sigterm_stops_a_build_within_seconds_and_changes_nothing(crashed: Path)
     live = crashed / "warehouse.duckdb"
     batch_before = query(live, "select max(batch_id) from raw.batch_log")
     build = _start_build(crashed)
-    _read_until(build, "Running dbt command")
+    _read_until(build, "with their tests, in this process")
     time.sleep(1)
     stopped_at = time.monotonic()
     build.send_signal(signal.SIGTERM)

@@ -3,21 +3,22 @@
 This step is the audit of write-audit-publish (engine/audit.py): it builds the selected models (those
 downstream of what the batch changed, or all of them) with their tests in the batch's candidate copy of the
 warehouse, quarantines the files that fail them, and promotes the candidate when no error-level test fails.
-Here are only the Dagster side of it: running dbt through dagster-dbt, and the events the UI shows.
+Here is only the Dagster side of it: running dbt in this process (runner.py) and the events the UI shows, made
+from dbt's run results once the candidate is promoted.
 """
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from orchestration.defs.dbt.model_metadata import LineageCache, table_metadata, warehouse_columns
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.runner import DbtRun, InProcessDbt
 from orchestration.defs.dbt.translator import translator
 from orchestration.defs.warehouse_writer import WarehouseWriter
 from orchestration.engine.audit import (
@@ -30,26 +31,37 @@ from orchestration.engine.audit import (
 )
 from orchestration.engine.batch import Batch
 from orchestration.engine.versions import FileVersion
-from orchestration.engine.warehouse import candidate_path, forget_dbt_process, record_dbt_process
+from orchestration.engine.warehouse import candidate_path
 from orchestration.settings import DUCKDB_PATH_ENV
 
-# dagster-dbt gives every invocation its own target folder (about 10 MB: compiled SQL, manifest, run results).
-# The newest are kept to look into; an event a minute would otherwise fill a disk in days.
-DBT_INVOCATIONS_KEPT = 20
-
-
-def _prune_dbt_invocations(keep: int = DBT_INVOCATIONS_KEPT) -> None:
-    folders = sorted(dbt_project.target_path.glob("warehouse_dbt_models-*"), key=lambda p: p.stat().st_mtime)
-    for folder in folders[:-keep]:
-        shutil.rmtree(folder, ignore_errors=True)
+# dagster-dbt keeps each dbt node's unique id in its asset and check specs' metadata.
+UNIQUE_ID = "dagster_dbt/unique_id"
+# dbt test statuses as check results: (passed, severity); `skipped` is not reported.
+TEST_OUTCOMES = {
+    "pass": (True, dg.AssetCheckSeverity.ERROR),
+    "warn": (False, dg.AssetCheckSeverity.WARN),
+    "fail": (False, dg.AssetCheckSeverity.ERROR),
+    "error": (False, dg.AssetCheckSeverity.ERROR),
+}
 
 
 def _build_args(context: dg.AssetExecutionContext) -> list[str]:
-    """`dbt build`; without dbt's unit tests when only part of the project is built. Unit tests check the SQL
-    of the models against fixed inputs, not the data: they run in every full build, which a changed dbt project
-    triggers, so an event that only brings data skips them."""
-    partial = len(context.selected_asset_keys) < len(context.assets_def.keys)
-    return ["build", "--exclude-resource-type", "unit_test"] if partial else ["build"]
+    """`dbt build` of the selected models and seeds (dbt adds their tests); all of them in a full build. Unit
+    tests check the models' SQL against fixed inputs, not the data: they run in every full build, which a changed
+    dbt project triggers, so an event that only brings data skips them."""
+    if context.selected_asset_keys == _every_key(context):
+        return ["build"]
+    names = sorted(
+        str(spec.metadata[UNIQUE_ID]).split(".")[-1]
+        for spec in context.assets_def.specs
+        if spec.key in context.selected_asset_keys
+    )
+    return ["build", "--select", *names, "--exclude-resource-type", "unit_test"]
+
+
+def _every_key(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
+    """Every dbt asset of the project (`assets_def.keys` holds only the selected ones in a subset run)."""
+    return {spec.key for spec in context.assets_def.specs}
 
 
 def _tested_event(version: FileVersion, passed: bool, description: str) -> dg.AssetCheckEvaluation:
@@ -64,81 +76,86 @@ def _tested_event(version: FileVersion, passed: bool, description: str) -> dg.As
 
 
 class DagsterDbt:
-    """dbt for the audit (engine/audit.DbtBuild) through dagster-dbt, keeping the events of the last build."""
+    """dbt for the audit (engine/audit.DbtBuild), in this process, keeping the results of the last build."""
 
-    def __init__(self, context: dg.AssetExecutionContext, dbt: DbtCliResource, batch: Batch) -> None:
+    def __init__(self, context: dg.AssetExecutionContext, dbt: InProcessDbt, batch: Batch) -> None:
         self.context, self.dbt, self.batch = context, dbt, batch
-        self.invocation: DbtCliInvocation | None = None
-        self.events: list[Any] = []
+        self.last: DbtRun | None = None
 
     def build(self) -> list[Failure]:
-        """`dbt build` of the run's selection in the candidate: its events, and the results that block promotion."""
+        """`dbt build` of the run's selection in the candidate: the results that block promotion."""
         # dbt's profile names `<HT_DUCKDB_PATH>.candidate`: the file prepared here, never the live one.
         warehouse = self.batch.warehouse
         if self.batch.candidate != candidate_path(warehouse) or os.environ.get(DUCKDB_PATH_ENV) != str(warehouse):
             raise dg.Failure(f"dbt would not write {self.batch.candidate}: set {DUCKDB_PATH_ENV} to {warehouse}")
-        self.invocation = self.dbt.cli(_build_args(self.context), context=self.context, raise_on_error=False)
-        record_dbt_process(warehouse, self.invocation.process.pid)
-        self.events = list(self.invocation.stream())
-        forget_dbt_process(warehouse)
-        return blocking_results(self.invocation.get_artifact("run_results.json"))
+        selected, every = len(self.context.selected_asset_keys), len(_every_key(self.context))
+        self.context.log.info(f"dbt build of {selected} of {every} models and seeds with their tests, in this process")
+        self.last = self.dbt.run(_build_args(self.context))
+        failures = blocking_results(self.last.run_results)
+        nodes = len(self.last.run_results["results"])
+        self.context.log.info(
+            f"dbt ran {nodes} nodes in {self.last.run_seconds:.1f}s (parse {self.last.parse_seconds:.1f}s): "
+            + (f"{len(failures)} blocking failure(s)" if failures else "no blocking failure")
+        )
+        return failures
 
     def rebuild_failing(self, failures: list[Failure]) -> list[Failure]:
         """Only the failing tests and the models they read: a few seconds, not a whole `dbt build`."""
         selectors = [f"+{failure['name']}" for failure in failures]
-        target = dbt_project.target_path / "culprit-search"
-        target.mkdir(parents=True, exist_ok=True)
-        # dbt parses only what changed when it finds the project's partial-parse state in its target folder.
-        shutil.copyfile(dbt_project.target_path / "partial_parse.msgpack", target / "partial_parse.msgpack")
         excluded = ["--exclude-resource-type", "seed", "--exclude-resource-type", "unit_test"]
-        invocation = self.dbt.cli(
-            ["build", "--select", *selectors, "--indirect-selection", "empty", *excluded],
-            manifest=dbt_project.manifest_path,
-            raise_on_error=False,
-            target_path=target,
-        )
-        record_dbt_process(self.batch.warehouse, invocation.process.pid)
-        invocation.wait()
-        forget_dbt_process(self.batch.warehouse)
-        return blocking_results(invocation.get_artifact("run_results.json"))
+        args = ["build", "--select", *selectors, "--indirect-selection", "empty", *excluded]
+        run = self.dbt.run(args, target_path=Path(self.dbt.target_path) / "culprit-search")
+        return blocking_results(run.run_results)
 
 
-def _with_metadata(
-    context: dg.AssetExecutionContext, invocation: DbtCliInvocation, events: list[Any], database: Path
-) -> Iterator[Any]:
-    """The dbt events, with row counts, column schemas and (cached) column lineage from the promoted file."""
-    outputs = [event for event in events if isinstance(event, dg.Output)]
-    lineage = LineageCache(dbt_project.manifest_path)
+def _events(context: dg.AssetExecutionContext, run: DbtRun, database: Path) -> Iterator[Any]:
+    """A materialization per built model and seed (row counts, column schemas, cached column lineage from the
+    promoted file) and a check result per dbt test, from the run results of the build that was promoted."""
+    keys = {str(spec.metadata[UNIQUE_ID]): spec.key for spec in context.assets_def.specs}
+    checks = {str((spec.metadata or {})[UNIQUE_ID]): spec.key for spec in context.assets_def.check_specs}
+    results = run.run_results["results"]
+    built = [
+        (r["unique_id"], keys[r["unique_id"]])
+        for r in results
+        if r["unique_id"] in keys and r["status"] == "success" and keys[r["unique_id"]] in context.selected_asset_keys
+    ]
+    lineage = LineageCache()
     with duckdb.connect(str(database), read_only=True) as conn:
         columns = warehouse_columns(conn)
-        counts = {
-            event.output_name: conn.execute(
-                "select count(*) from {}.{}".format(*context.asset_key_for_output(event.output_name).path)
-            ).fetchone()[0]
-            for event in outputs
-        }
-    for event in events:
-        if isinstance(event, dg.Output):
-            unique_id = str(event.metadata["unique_id"].value)
-            metadata = table_metadata(invocation, unique_id, columns, counts[event.output_name], lineage)
-            yield event.with_metadata({**event.metadata, **metadata})
-        else:
-            yield event
+        counts = {key: conn.execute("select count(*) from {}.{}".format(*key.path)).fetchone()[0] for _, key in built}
+    for unique_id, key in built:
+        metadata = table_metadata(run.manifest, run.target_path, unique_id, columns, counts[key], lineage)
+        yield dg.MaterializeResult(asset_key=key, metadata={"unique_id": unique_id, **metadata})
     lineage.save()
+    for result in results:
+        check = checks.get(result["unique_id"])
+        if check is None or check not in context.selected_asset_check_keys or result["status"] not in TEST_OUTCOMES:
+            continue
+        passed, severity = TEST_OUTCOMES[result["status"]]
+        yield dg.AssetCheckResult(
+            asset_key=check.asset_key,
+            check_name=check.name,
+            passed=passed,
+            severity=severity,
+            metadata={
+                "unique_id": result["unique_id"],
+                "status": result["status"],
+                "failures": dg.MetadataValue.int(result.get("failures") or 0),
+                "message": (result.get("message") or "").strip()[:500],
+            },
+        )
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseWriter) -> Any:
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: InProcessDbt, warehouse: WarehouseWriter) -> Any:
     """`dbt build` of the selected models and their tests in the candidate; promote it if every blocking test passed.
 
-    Row counts, column schemas and column lineage are attached once dbt has finished and released DuckDB's
-    single write lock (dagster-dbt's own fetchers query while dbt still holds it).
+    Row counts, column schemas and column lineage are attached once dbt has finished and closed the file.
     """
     batch = warehouse.batch
-    _prune_dbt_invocations()
     dbt_run = DagsterDbt(context, dbt, batch)
 
-    def refused(version: FileVersion, report: list[dict[str, Any]], folder: Path) -> None:
+    def refused(version: FileVersion, report: list[dict[str, Any]], _folder: Path) -> None:
         context.log.error(f"Quarantined {version.label}: it fails {describe(report)}")
         context.log_event(_tested_event(version, False, f"Fails the warehouse's tests: {describe(report)}"))
 
@@ -146,13 +163,13 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         passed = audit(dbt_run, batch, refused, context.log.info)
     except ModelsFail as error:
         raise dg.Failure(str(error), metadata={"failures": dg.MetadataValue.json(error.report)}) from None
-    if not passed or dbt_run.invocation is None:
+    if not passed or dbt_run.last is None:
         context.log.warning("Every new file of this batch failed the warehouse's tests: nothing goes live.")
         return
     accepted = list(batch.accepted)
-    selection = f"{len(context.selected_asset_keys)} of {len(context.assets_def.keys)} dbt assets"
+    selection = f"{len(context.selected_asset_keys)} of {len(_every_key(context))} dbt assets"
     batch.promote(selection, accepted)
     for version in accepted:
         context.log_event(_tested_event(version, True, "every error-level dbt test passed with this file loaded"))
     context.log.info(f"Promoted the tested candidate: {len(accepted)} new file version(s) are live ({selection})")
-    yield from _with_metadata(context, dbt_run.invocation, dbt_run.events, batch.warehouse)
+    yield from _events(context, dbt_run.last, batch.warehouse)

@@ -7,7 +7,6 @@ computed once per manifest and model, and cached under `<data dir>/state/column_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -16,10 +15,10 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliInvocation
 
 from orchestration.defs.dbt.column_lineage import column_lineage
 from orchestration.defs.dbt.translator import translator
+from orchestration.engine.dbt_files import dbt_fingerprint
 from orchestration.settings import data_dir
 
 logger = logging.getLogger(__name__)
@@ -27,11 +26,11 @@ Columns = dict[str, dict[str, str]]
 
 
 class LineageCache:
-    """Column lineage per model for one manifest, kept on disk: an event pays for sqlglot only once."""
+    """Column lineage per model for one version of the dbt project, kept on disk: an event pays for sqlglot only
+    once. Keyed by the project's files (each parse writes a manifest with a new invocation id)."""
 
-    def __init__(self, manifest_path: Path) -> None:
-        digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()[:16]
-        self.path = data_dir() / "state" / "column_lineage" / f"{digest}.json"
+    def __init__(self) -> None:
+        self.path = data_dir() / "state" / "column_lineage" / f"{dbt_fingerprint()}.json"
         try:
             self._entries: dict[str, str | None] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -70,14 +69,14 @@ def warehouse_columns(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], 
 
 
 def table_metadata(
-    invocation: DbtCliInvocation,
+    manifest: dict[str, Any],
+    target_path: Path,
     unique_id: str,
     columns: dict[tuple[str, str], Columns],
     row_count: int,
     lineage: LineageCache,
 ) -> dict[str, Any]:
     """Row count, column schema and column-level lineage of one built model, for the UI."""
-    manifest = invocation.manifest
     props = manifest["nodes"][unique_id]
     own = columns.get(_relation(props), {})
     metadata: dict[str, Any] = {
@@ -96,7 +95,7 @@ def table_metadata(
         keys[parent["relation_name"]] = translator.get_asset_key(parent)
 
     def compute() -> dict[str, Any]:
-        compiled = invocation.target_path / "compiled" / props["package_name"] / props["original_file_path"]
+        compiled = target_path / "compiled" / props["package_name"] / props["original_file_path"]
         try:
             sql = compiled.read_text(encoding="utf-8")
         except OSError:

@@ -1,0 +1,84 @@
+"""dbt in this process: dbt-core's programmatic runner (`dbtRunner`), with the parsed manifest kept for the process.
+
+Running dbt as a subprocess through dagster-dbt's CLI resource cost about 8 s per invocation before dbt did any
+work: a `dbt --version` subprocess, an in-process dbt adapter for metadata fetchers this project does not use, a
+new interpreter importing dbt, and a parse. Here dbt parses once per process (partially, from the project's
+target folder) and every build of a run (the audit's build and the culprit search's rebuilds) reuses that
+manifest, as dbt's documentation for programmatic invocations recommends. Results come from `run_results.json`,
+the same artifact the CLI writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.engine.dbt_files import dbt_fingerprint
+
+
+class DbtRunError(RuntimeError):
+    """dbt could not run the command at all (a project, profile or compilation error), as opposed to a test or
+    model failing, which shows in the results."""
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    """What one dbt invocation wrote: its target folder and run results."""
+
+    target_path: Path
+    run_results: dict[str, Any]
+    manifest_path: Path
+    # Seconds spent parsing (0 when this process had parsed the project already) and running.
+    parse_seconds: float = 0.0
+    run_seconds: float = 0.0
+
+    @functools.cached_property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+
+def _invoke(args: list[str], manifest: Any = None) -> Any:
+    from dbt.cli.main import dbtRunner  # dbt is imported when a run needs it, not when the code location loads
+
+    result = dbtRunner(manifest=manifest).invoke(args)
+    if isinstance(result.exception, BaseException) and not isinstance(result.exception, Exception):
+        raise result.exception  # an interrupt (Ctrl-C, SIGTERM via Dagster) stops the run, as it would the CLI
+    if result.result is None:
+        raise DbtRunError(f"dbt {' '.join(args[:1])} failed: {result.exception}")
+    return result.result
+
+
+def _locations(project_dir: str, target_path: str) -> list[str]:
+    """The project (its profiles.yml beside it) and the folder dbt writes to."""
+    return ["--project-dir", project_dir, "--profiles-dir", project_dir, "--target-path", target_path]
+
+
+@functools.cache
+def _parsed_manifest(project_dir: str, target_path: str, fingerprint: str) -> Any:
+    """The project's manifest, parsed once per process and dbt project version (`fingerprint`)."""
+    return _invoke(["parse", *_locations(project_dir, target_path)])
+
+
+class InProcessDbt(dg.ConfigurableResource):
+    """Runs dbt commands in this process against the project's parsed manifest."""
+
+    project_dir: str
+    target_path: str
+
+    def run(self, args: list[str], target_path: Path | None = None) -> DbtRun:
+        """`dbt <args>` in this process; the target folder defaults to the project's."""
+        target = target_path or Path(self.target_path)
+        target.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        manifest = _parsed_manifest(self.project_dir, self.target_path, dbt_fingerprint())
+        parsed = time.monotonic()
+        _invoke([*args, *_locations(self.project_dir, str(target))], manifest=manifest)
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+        manifest_path = Path(self.target_path) / "manifest.json"
+        return DbtRun(target, results, manifest_path, parsed - started, time.monotonic() - parsed)
