@@ -1,4 +1,4 @@
-"""The pinned DuckDB (1.5.5): a file from a newer DuckDB is refused by name."""
+"""The pinned DuckDB (1.5.5): its lake extensions work offline, and a file from a newer DuckDB is refused by name."""
 
 from __future__ import annotations
 
@@ -9,11 +9,48 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.engine.extensions import connection_config, extension_directory, install_extensions
 from orchestration.engine.raw_tables import read_state
 from orchestration.engine.warehouse import WarehouseTooNew, read_live
 
 # The storage version in the header of every file duckdb 2.0.1 writes (1.5.5 reads 64 to 68).
 DUCKDB_2_STORAGE_VERSION = 999
+
+
+def test_extensions_from_the_wheels_load_offline_and_ducklake_reads_an_old_version(data_dir: Path) -> None:
+    directory = install_extensions()
+    assert directory == data_dir / "duckdb_extensions"
+    lake = data_dir / "lake"
+    lake.mkdir()
+    # Autoinstall off: nothing may be fetched from extensions.duckdb.org, everything comes from the directory.
+    config = {**connection_config(), "autoinstall_known_extensions": "false"}
+    with duckdb.connect(config=config) as conn:
+        conn.execute("load ducklake; load postgres; load httpfs")
+        loaded = conn.execute(
+            "select extension_name from duckdb_extensions() where loaded and extension_name in "
+            "('ducklake', 'postgres_scanner', 'httpfs') order by all"
+        ).fetchall()
+        assert loaded == [("ducklake",), ("httpfs",), ("postgres_scanner",)]
+        conn.execute(f"attach 'ducklake:{lake}/meta.ducklake' as lake (data_path '{lake}/files')")
+        conn.execute("create table lake.victims (period varchar, victims integer)")
+        conn.execute("insert into lake.victims values ('2019-2020', 357)")
+        first = conn.execute("select id from lake.current_snapshot()").fetchone()[0]
+        conn.execute("insert into lake.victims values ('2021-2022', 1)")
+        assert conn.execute("select sum(victims) from lake.victims").fetchone() == (358,)
+        assert conn.execute(f"select * from lake.victims at (version => {first})").fetchall() == [("2019-2020", 357)]
+
+
+def test_installing_again_leaves_the_installed_files_alone(data_dir: Path) -> None:
+    install_extensions()
+    files = sorted(extension_directory().rglob("*.duckdb_extension"))
+    assert [f.name for f in files] == [
+        "ducklake.duckdb_extension",
+        "httpfs.duckdb_extension",
+        "postgres_scanner.duckdb_extension",
+    ]
+    written = [f.stat().st_mtime_ns for f in files]
+    install_extensions()
+    assert [f.stat().st_mtime_ns for f in files] == written
 
 
 def _as_if_written_by_duckdb_2(path: Path) -> None:
