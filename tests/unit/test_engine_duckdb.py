@@ -1,4 +1,5 @@
-"""The pinned DuckDB (1.5.5): its lake extensions work offline, and a file from a newer DuckDB is refused by name."""
+"""The pinned DuckDB (1.5.5): its lake extensions work offline, a file from a newer DuckDB is refused by name, and
+staged tables keep their empty text columns as text."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import struct
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.engine.extensions import connection_config, extension_directory, install_extensions
 from orchestration.engine.raw_tables import read_state
+from orchestration.engine.staged import StagedVersion
 from orchestration.engine.warehouse import WarehouseTooNew, read_live
 
 # The storage version in the header of every file duckdb 2.0.1 writes (1.5.5 reads 64 to 68).
@@ -89,3 +92,12 @@ def test_a_warehouse_built_by_duckdb_2_names_the_file_and_says_to_rebuild(tmp_pa
         pass
     with pytest.raises(WarehouseTooNew, match=expected):
         read_state(warehouse)
+
+
+def test_a_text_column_no_row_fills_is_staged_as_text(data_dir: Path) -> None:
+    """Before: DuckDB 1.5 staged it as INTEGER, and the release checks failed on ochttf-2014 with
+    "Invalid value 'US-CA-ORANGE' for dtype 'Int32'" when filling in the release's jurisdiction."""
+    staged = StagedVersion("report_releases", "ochttf-2014", "0" * 64)
+    staged.write_tables({"report_figures": pd.DataFrame({"metric": ["victims"], "jurisdiction_id": [None]})})
+    figures = staged.read_tables()["report_figures"]
+    assert figures["jurisdiction_id"].fillna("US-CA-ORANGE").tolist() == ["US-CA-ORANGE"]
