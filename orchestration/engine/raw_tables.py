@@ -21,6 +21,7 @@ import duckdb
 
 from orchestration.engine.dbt_files import dbt_fingerprint
 from orchestration.engine.versions import FileVersion
+from orchestration.engine.warehouse import read_live
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -279,10 +280,8 @@ class WarehouseState:
 
 def read_state(warehouse: Path) -> WarehouseState:
     """The last promoted batch of a warehouse file (the live one, or a candidate), if any."""
-    if not warehouse.exists():
-        return WarehouseState(None, None)
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        if not table_exists(conn, "raw", "batch_log"):
+    with read_live(warehouse) as conn:
+        if conn is None or not table_exists(conn, "raw", "batch_log"):
             return WarehouseState(None, None)
         row = conn.execute(
             "select batch_id, dbt_fingerprint from raw.batch_log order by promoted_at desc limit 1"

@@ -32,7 +32,7 @@ class StagedVersion:
         self.folder.mkdir(parents=True, exist_ok=True)
         with duckdb.connect() as conn:
             for name, frame in tables.items():
-                conn.register("frame", frame)
+                conn.register("frame", _text_where_empty(frame))
                 conn.execute(f"copy frame to '{self.folder / name}.parquet' (format parquet)")
                 conn.unregister("frame")
 
@@ -46,6 +46,16 @@ class StagedVersion:
     def status(self) -> dict[str, Any]:
         path = self.folder / "status.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _text_where_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of Python objects with no value at all (an optional text no row of this file has) stay text.
+
+    DuckDB cannot infer a type from nothing: 1.5 registers such a column as INTEGER, and pandas then refuses to
+    fill it with a string (`Invalid value 'US-CA-ORANGE' for dtype 'Int32'`); 2.x gave it a NULL type instead.
+    """
+    empty = [c for c in frame.columns if frame[c].dtype == object and frame[c].isna().all()]
+    return frame.astype(dict.fromkeys(empty, "string")) if empty else frame
 
 
 def read_staged_tables(folder: Path) -> dict[str, pd.DataFrame]:

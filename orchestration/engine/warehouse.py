@@ -39,7 +39,16 @@ class WarehouseLocked(RuntimeError):
     """DuckDB refused to open a warehouse file because another process holds it."""
 
 
+class WarehouseTooNew(RuntimeError):
+    """The warehouse file was written by a newer DuckDB (2.x) than the one installed, which cannot read it."""
+
+
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+# DuckDB's words for a file in a newer storage format than it can read (a data dir built with duckdb 2.x).
+_NEWER_STORAGE = re.compile(
+    r"read a database file with version number (?P<found>\d+), "
+    r"but we can only read versions between (?P<range>\d+ and \d+)"
+)
 
 
 @contextlib.contextmanager
@@ -57,8 +66,16 @@ def read_live(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection | None]:
 
 
 def _explained(warehouse: Path, error: duckdb.IOException) -> Exception:
-    """DuckDB's "Could not set lock" as an error that says who holds the file and what to do."""
+    """DuckDB's "Could not set lock" or "version number" as an error that names the file and what to do."""
     text = str(error)
+    if newer := _NEWER_STORAGE.search(text):
+        return WarehouseTooNew(
+            f"The DuckDB file {warehouse} was written by a newer DuckDB (storage version {newer['found']}; "
+            f"duckdb {duckdb.__version__} reads versions between {newer['range']}), probably a build made before "
+            "the project moved to duckdb 1.5.5, and cannot be opened. Fix: rebuild it. Move the old data dir aside "
+            "(`mv data data.duckdb2`, or wherever HT_DATA_DIR points; copy back any files you dropped into its "
+            "landing/ folder) and run `make build`."
+        )
     if "Could not set lock" not in text:
         return error
     match = _HOLDER.search(text)
