@@ -107,9 +107,14 @@ def build(args: argparse.Namespace) -> int:
     started = time.monotonic()
     from orchestration.engine.plan import make_plan
     from orchestration.engine.store import ensure_landing_folders
+    from orchestration.engine.warehouse import WarehouseLocked, WarehouseTooNew
 
     ensure_landing_folders(landing_dir())
-    plan = make_plan([landing_dir(), SOURCES_DIR], duckdb_path(), publish_dir(), full=args.full)
+    try:
+        plan = make_plan([landing_dir(), SOURCES_DIR], duckdb_path(), publish_dir(), full=args.full)
+    except (WarehouseLocked, WarehouseTooNew) as error:
+        print(f"Cannot build: {error}", file=sys.stderr)
+        return 2
     print(f"Warehouse:     {duckdb_path()}", flush=True)
     for skipped in plan.discovery.skipped:
         print(f"  ⚠ skipped {skipped}")
