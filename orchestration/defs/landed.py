@@ -22,6 +22,7 @@ from orchestration.engine.ledger import accepted_versions
 from orchestration.engine.raw_tables import RAW_TABLES
 from orchestration.engine.versions import FileVersion
 from orchestration.parsers.kinds import SOURCE_KIND_LIST, SOURCE_KINDS, SourceKind
+from orchestration.quality.runner import warm_up
 
 OWNERS = ["team:data-engineering"]
 # One dynamic partition per delivered file name (a report release, a hotline table file), per source kind.
@@ -172,6 +173,8 @@ def _as_version(config: FileVersionConfig) -> FileVersion:
 def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehouse: WarehouseWriter) -> Any:
     batch = warehouse.batch
     versions = [_as_version(f) for f in config.files]
+    if versions:
+        warm_up()
     for kind in SOURCE_KIND_LIST:
         keys = sorted({v.partition_key for v in versions if v.kind == kind.name})
         new = [k for k in keys if not context.instance.has_dynamic_partition(kind.partitions_name, k)]

@@ -40,7 +40,8 @@ def _dbt_test(candidate: Path, select: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def warehouse_copy(built_warehouse: BuiltWarehouse, tmp_path: Path) -> Path:
-    copy = tmp_path / "copy.duckdb.candidate"
+    # The catalog is named after the file (`warehouse`): the views dbt wrote name it.
+    copy = tmp_path / "warehouse.duckdb.candidate"
     shutil.copyfile(built_warehouse.database, copy)
     return copy
 

@@ -11,6 +11,7 @@ the same artifact the CLI writes.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import time
 from dataclasses import dataclass
@@ -44,9 +45,16 @@ class DbtRun:
 
 
 def _invoke(args: list[str], manifest: Any = None) -> Any:
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner  # dbt is imported when a run needs it, not when the code location loads
 
-    result = dbtRunner(manifest=manifest).invoke(args)
+    try:
+        result = dbtRunner(manifest=manifest).invoke(args)
+    finally:
+        # dbt-duckdb keeps its database open for the process; the engine opens, replaces and renames the
+        # candidate between builds, so dbt lets go of the file after every command.
+        DuckDBConnectionManager.close_all_connections()
+        gc.collect()
     if isinstance(result.exception, BaseException) and not isinstance(result.exception, Exception):
         raise result.exception  # an interrupt (Ctrl-C, SIGTERM via Dagster) stops the run, as it would the CLI
     if result.result is None:
@@ -78,7 +86,9 @@ class InProcessDbt(dg.ConfigurableResource):
         started = time.monotonic()
         manifest = _parsed_manifest(self.project_dir, self.target_path, dbt_fingerprint())
         parsed = time.monotonic()
-        _invoke([*args, *_locations(self.project_dir, str(target))], manifest=manifest)
+        # A build compiles into the manifest it is given (ephemeral models' CTEs are injected once and marked so):
+        # each invocation gets its own copy, or a second build would find the CTEs "already injected".
+        _invoke([*args, *_locations(self.project_dir, str(target))], manifest=manifest.deepcopy())
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
         manifest_path = Path(self.target_path) / "manifest.json"
         return DbtRun(target, results, manifest_path, parsed - started, time.monotonic() - parsed)
