@@ -1,7 +1,8 @@
 """Where the warehouse reads and writes: one place, driven by environment variables.
 
 `HT_DATA_DIR` moves everything a build writes (DuckDB file, Dagster storage, dbt artifacts, logs);
-`HT_DUCKDB_PATH` names the DuckDB file for both Dagster and dbt (dbt's profiles.yml reads it too).
+`HT_DUCKDB_PATH` names the DuckDB file for both Dagster and dbt (dbt's profiles.yml reads it too);
+`HT_DAGSTER_POSTGRES_URL` moves Dagster's runs, event log and schedules from SQLite into PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = PROJECT_ROOT / "sources"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "defs" / "instance" / "dagster.yaml"
+# Appended to the template when HT_DAGSTER_POSTGRES_URL is set: runs, event log and schedules in PostgreSQL.
+POSTGRES_STORAGE_TEMPLATE = INSTANCE_TEMPLATE.with_name("postgres_storage.yaml")
 
 DATA_DIR_ENV = "HT_DATA_DIR"
 DUCKDB_PATH_ENV = "HT_DUCKDB_PATH"
@@ -76,6 +79,25 @@ def snapshots_kept() -> int:
     return int(os.environ.get(PUBLISH_KEEP_ENV, DEFAULT_SNAPSHOTS_KEPT))
 
 
+DAGSTER_POSTGRES_URL_ENV = "HT_DAGSTER_POSTGRES_URL"
+
+
+def dagster_postgres_url() -> str | None:
+    """`postgresql://user@host:port/db` when Dagster's instance lives in PostgreSQL; None for embedded SQLite."""
+    return os.environ.get(DAGSTER_POSTGRES_URL_ENV) or None
+
+
+def instance_config() -> bytes:
+    """The instance's dagster.yaml: the template, plus PostgreSQL storage when its URL is set.
+
+    The file names the variable, never its value, so a password in the URL is not written to disk.
+    """
+    config = INSTANCE_TEMPLATE.read_bytes()
+    if dagster_postgres_url():
+        config += b"\n" + POSTGRES_STORAGE_TEMPLATE.read_bytes()
+    return config
+
+
 def apply_environment() -> None:
     """Export the settings so that dbt subprocesses and Dagster's EnvVar see the same values.
 
@@ -100,9 +122,8 @@ def apply_environment() -> None:
     duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
-    instance_config = dagster_home / "dagster.yaml"
-    template = INSTANCE_TEMPLATE.read_bytes()
-    if not instance_config.exists() or instance_config.read_bytes() != template:
-        partial = instance_config.with_name(f"dagster.yaml.{os.getpid()}")
-        partial.write_bytes(template)
-        partial.replace(instance_config)
+    config_file, config = dagster_home / "dagster.yaml", instance_config()
+    if not config_file.exists() or config_file.read_bytes() != config:
+        partial = config_file.with_name(f"dagster.yaml.{os.getpid()}")
+        partial.write_bytes(config)
+        partial.replace(config_file)
