@@ -194,10 +194,14 @@ def services(args: argparse.Namespace) -> int:
     from orchestration.deploy import services as deploy
 
     dagster_home = Path(os.environ["DAGSTER_HOME"])
-    workspace = deploy.write_workspace(dagster_home, "127.0.0.1", args.grpc_port)
+    workspace = dagster_home / "workspace.yaml"
+    to_start = deploy.services(workspace, args.host, args.port, args.grpc_host, args.grpc_port)
+    if args.only:
+        to_start = [service for service in to_start if service.name in args.only]
     print(f"Dagster storage: {deploy.storage_description(dagster_postgres_url(), dagster_home)}")
-    print(f"Workspace:       {workspace}  (code location on gRPC port {args.grpc_port})", flush=True)
-    to_start = deploy.services(workspace, args.host, args.port, "127.0.0.1", args.grpc_port)
+    if any(service.name != deploy.CODE_SERVER for service in to_start):
+        deploy.write_workspace(dagster_home, args.grpc_host, args.grpc_port)
+        print(f"Workspace:       {workspace}  (the code server at {args.grpc_host}:{args.grpc_port})", flush=True)
     return deploy.run(to_start, f"http://{args.host}:{args.port}", lambda line: print(line, flush=True))
 
 
@@ -227,7 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     services_parser.add_argument("--host", default="127.0.0.1", help="the webserver's address")
     services_parser.add_argument("--port", type=int, default=3000, help="the webserver's port")
-    services_parser.add_argument("--grpc-port", type=int, default=4000, help="the code server's port (loopback)")
+    services_parser.add_argument("--grpc-host", default="127.0.0.1", help="the code server's address")
+    services_parser.add_argument("--grpc-port", type=int, default=4000, help="the code server's port")
+    services_parser.add_argument(
+        "--only",
+        action="append",
+        choices=["code-server", "daemon", "webserver"],
+        help="start only this service (repeatable): one per container or host, as in deploy/docker-compose.yaml",
+    )
     services_parser.set_defaults(func=services)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -80,6 +80,9 @@ def snapshots_kept() -> int:
 
 
 DAGSTER_POSTGRES_URL_ENV = "HT_DAGSTER_POSTGRES_URL"
+# `external`: the deployment provides $DAGSTER_HOME/dagster.yaml (the Helm chart mounts its own, read-only, into
+# every run pod) and the settings leave it alone; by default they keep it equal to the project's template.
+DAGSTER_INSTANCE_ENV = "HT_DAGSTER_INSTANCE"
 
 
 def dagster_postgres_url() -> str | None:
@@ -122,6 +125,14 @@ def apply_environment() -> None:
     duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_mode = os.environ.get(DAGSTER_INSTANCE_ENV, "project")
+    if instance_mode not in ("project", "external"):
+        raise ValueError(
+            f"{DAGSTER_INSTANCE_ENV}={instance_mode!r}: expected 'project' (keep $DAGSTER_HOME/dagster.yaml equal to "
+            "the project's template) or 'external' (the deployment provides it)"
+        )
+    if instance_mode == "external":
+        return
     config_file, config = dagster_home / "dagster.yaml", instance_config()
     if not config_file.exists() or config_file.read_bytes() != config:
         partial = config_file.with_name(f"dagster.yaml.{os.getpid()}")

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 # The code location's name in the UI and in run records; deploy/ uses the same name.
 LOCATION_NAME = "ht_warehouse"
 CODE_LOCATION_MODULE = "orchestration.definitions"
+CODE_SERVER, DAEMON, WEBSERVER = "code-server", "daemon", "webserver"
 # A service is asked to stop with SIGTERM, then killed: Dagster's processes may ignore SIGTERM while busy.
 STOP_GRACE_SECONDS = 15
 POLL_SECONDS = 0.5
@@ -65,16 +66,16 @@ def services(workspace: Path, host: str, port: int, grpc_host: str, grpc_port: i
     bin_dir = Path(sys.executable).parent
     return [
         Service(
-            "code-server",
+            CODE_SERVER,
             [
                 *(str(bin_dir / "dagster"), "code-server", "start", "-m", CODE_LOCATION_MODULE),
                 *("-h", grpc_host, "-p", str(grpc_port), "--location-name", LOCATION_NAME),
             ],
             serves_port=grpc_port,
         ),
-        Service("daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)]),
+        Service(DAEMON, [str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)]),
         Service(
-            "webserver",
+            WEBSERVER,
             [str(bin_dir / "dagster-webserver"), "-w", str(workspace), "-h", host, "-p", str(port)],
         ),
     ]
@@ -155,7 +156,8 @@ def run(to_start: list[Service], ui_url: str, report: Callable[[str], None]) -> 
             if not waited and not stop_requested:
                 report(f"{service.name} did not serve port {service.serves_port}: stopping")
                 return 1
-        ready = False
+        # Only a webserver started here is waited for (a daemon alone has no UI to announce).
+        ready = not any(service.name == WEBSERVER for service in to_start)
         while not stop_requested:
             for name, process in processes.items():
                 if process.poll() is not None:
@@ -163,7 +165,7 @@ def run(to_start: list[Service], ui_url: str, report: Callable[[str], None]) -> 
                     return 1
             if not ready and _answers(f"{ui_url}/server_info"):
                 ready = True
-                report(f"Dagster UI: {ui_url}  (Ctrl-C stops the three services)")
+                report(f"Dagster UI: {ui_url}  (Ctrl-C stops the services)")
             time.sleep(POLL_SECONDS)
         report(f"{stop_requested[0]}: stopping the services")
         return 0

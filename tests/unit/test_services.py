@@ -3,6 +3,7 @@ without Dagster: the services here are plain processes, the real ones run in tes
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -39,6 +40,33 @@ def test_a_postgres_url_moves_runs_events_and_schedules_to_postgresql_without_wr
     assert config["run_queue"]["tag_concurrency_limits"] == [{"key": "ht/writes_warehouse", "limit": 1}]
     assert config["run_monitoring"]["enabled"] is True
     assert b"s3cret" not in instance_config()
+
+
+def _apply_environment(data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """apply_environment() in a process of its own: it exports settings into the environment it runs in."""
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("HT_", "DBT_", "DAGSTER_HOME"))}
+    variables.update(HT_DATA_DIR=str(data_dir), **env)
+    command = "from orchestration.settings import apply_environment; apply_environment()"
+    return subprocess.run(
+        [sys.executable, "-c", command], env=variables, cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+
+
+def test_apply_environment_writes_the_instance_file_unless_the_deployment_provides_it(tmp_path: Path) -> None:
+    written = _apply_environment(tmp_path / "data", HT_DAGSTER_POSTGRES_URL="postgresql://dagster@db:5432/dagster")
+    assert written.returncode == 0, written.stderr
+    assert yaml.safe_load((tmp_path / "data/dagster_home/dagster.yaml").read_text())["storage"] == {
+        "postgres": {"postgres_url": {"env": DAGSTER_POSTGRES_URL_ENV}}
+    }
+    # The Helm chart mounts its own instance file into every run pod: with HT_DAGSTER_INSTANCE=external it stays.
+    provided = tmp_path / "chart/dagster.yaml"
+    provided.parent.mkdir()
+    provided.write_text("storage:\n  postgres:\n    postgres_db: {hostname: db}\n")
+    kept = _apply_environment(tmp_path / "data", DAGSTER_HOME=str(provided.parent), HT_DAGSTER_INSTANCE="external")
+    assert kept.returncode == 0, kept.stderr
+    assert provided.read_text() == "storage:\n  postgres:\n    postgres_db: {hostname: db}\n"
+    wrong = _apply_environment(tmp_path / "data", HT_DAGSTER_INSTANCE="helm")
+    assert "HT_DAGSTER_INSTANCE='helm': expected 'project'" in wrong.stderr
 
 
 def test_workspace_points_the_daemon_and_webserver_at_the_grpc_code_server(tmp_path: Path) -> None:
