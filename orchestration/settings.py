@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,18 @@ def apply_environment() -> None:
         return
     config_file, config = dagster_home / "dagster.yaml", instance_config()
     if not config_file.exists() or config_file.read_bytes() != config:
-        partial = config_file.with_name(f"dagster.yaml.{os.getpid()}")
-        partial.write_bytes(config)
-        partial.replace(config_file)
+        replace_file(config_file, config)
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Write a file whole or not at all: readers never see half of it, and processes writing it at once (services
+    sharing one DAGSTER_HOME, each PID 1 of its container) do not trip over each other's temporary file."""
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(content)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from orchestration.settings import replace_file
+
 # The code location's name in the UI and in run records; deploy/ uses the same name.
 LOCATION_NAME = "ht_warehouse"
 CODE_LOCATION_MODULE = "orchestration.definitions"
@@ -55,9 +57,7 @@ def write_workspace(dagster_home: Path, grpc_host: str, grpc_port: int) -> Path:
         f"      port: {grpc_port}\n"
         f"      location_name: {LOCATION_NAME}\n"
     )
-    partial = workspace.with_name(f"workspace.yaml.{os.getpid()}")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(workspace)
+    replace_file(workspace, text.encode())
     return workspace
 
 
