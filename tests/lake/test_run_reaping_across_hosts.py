@@ -19,9 +19,6 @@ import dagster as dg
 import pytest
 from dagster_postgres import PostgresRunStorage
 
-from orchestration.defs.jobs import BATCH_JOB_NAME
-from orchestration.defs.runs import reap_dead_runs
-from orchestration.defs.warehouse_writer import HOST_TAG, PID_TAG
 from orchestration.settings import DAGSTER_POSTGRES_URL_ENV, instance_config
 
 if TYPE_CHECKING:
@@ -40,6 +37,9 @@ def postgres_instance(
 
 
 def _started_run(instance: dg.DagsterInstance, host: str, pid: int) -> str:
+    from orchestration.defs.jobs import BATCH_JOB_NAME
+    from orchestration.defs.warehouse_writer import HOST_TAG, PID_TAG
+
     run_id = str(uuid.uuid4())
     run = dg.DagsterRun(
         job_name=BATCH_JOB_NAME,
@@ -52,6 +52,9 @@ def _started_run(instance: dg.DagsterInstance, host: str, pid: int) -> str:
 
 
 def test_only_runs_of_this_host_whose_process_is_gone_are_reaped(postgres_instance: dg.DagsterInstance) -> None:
+    # Imported here: orchestration.defs parses the dbt project on import (seconds), which only this test needs.
+    from orchestration.defs.runs import reap_dead_runs
+
     assert isinstance(postgres_instance.run_storage, PostgresRunStorage)
     exited = subprocess.Popen(["true"])
     exited.wait()
