@@ -30,8 +30,6 @@ CODE_SERVER, DAEMON, WEBSERVER = "code-server", "daemon", "webserver"
 # A service is asked to stop with SIGTERM, then killed: Dagster's processes may ignore SIGTERM while busy.
 STOP_GRACE_SECONDS = 15
 POLL_SECONDS = 0.5
-
-
 # Loading the code location (Dagster, dbt's manifest) takes a few seconds; far more means it is stuck.
 CODE_SERVER_START_TIMEOUT_SECONDS = 180
 
