@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: build test test-fast dev lint install clean bi test-bi bi-install chromium
+.PHONY: build test test-fast test-lake dev services lint install clean bi test-bi bi-install chromium postgresql
 
 $(UV):
 	@echo "uv not found: installing it with pip (pip install --user uv)"
@@ -30,6 +30,15 @@ test-fast: install
 
 dev: install
 	$(UV) run --frozen ht-warehouse dev
+
+# The code server (gRPC), daemon and webserver as three processes; Dagster's storage in PostgreSQL when
+# HT_DAGSTER_POSTGRES_URL is set (README "Deploying with PostgreSQL"), in $$HT_DATA_DIR/dagster_home otherwise.
+services: install
+	$(UV) run --frozen ht-warehouse services
+
+# The scale-out tests (tests/lake): the services on a PostgreSQL server the tests start themselves.
+test-lake: install postgresql
+	$(UV) run --frozen pytest tests/lake
 
 # ruff, the import layers (import-linter, contracts in pyproject.toml) and the dbt SQL style (sqlfluff).
 lint: install
@@ -55,6 +64,12 @@ chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 		echo "Installing Debian's chromium and chromium-driver (apt-get)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# The scale-out tests start their own PostgreSQL server from Debian's binaries: installed with apt-get when missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installing Debian's postgresql (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 test-bi: install bi-install chromium
 	$(UV) run --project bi --frozen pytest bi/tests

@@ -1,4 +1,5 @@
-"""`ht-warehouse`: build the warehouse from the shipped and landed sources, retract a file, say where things are."""
+"""`ht-warehouse`: build the warehouse from the shipped and landed sources, retract a file, say where things are,
+run Dagster (`dev` in one process tree, `services` as three)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from orchestration.settings import (
     DUCKDB_PATH_ENV,
     SOURCES_DIR,
     apply_environment,
+    dagster_postgres_url,
     data_dir,
     duckdb_path,
     landing_dir,
@@ -191,6 +193,23 @@ def dev(args: argparse.Namespace) -> int:
     os.execvp(command[0], command)
 
 
+def services(args: argparse.Namespace) -> int:
+    """The code server, daemon and webserver as separate processes, on the instance the settings name."""
+    apply_environment()
+    from orchestration.deploy import services as deploy
+
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    workspace = dagster_home / "workspace.yaml"
+    to_start = deploy.services(workspace, args.host, args.port, args.grpc_host, args.grpc_port)
+    if args.only:
+        to_start = [service for service in to_start if service.name in args.only]
+    print(f"Dagster storage: {deploy.storage_description(dagster_postgres_url(), dagster_home)}")
+    if any(service.name != deploy.CODE_SERVER for service in to_start):
+        deploy.write_workspace(dagster_home, args.grpc_host, args.grpc_port)
+        print(f"Workspace:       {workspace}  (the code server at {args.grpc_host}:{args.grpc_port})", flush=True)
+    return deploy.run(to_start, f"http://{args.host}:{args.port}", lambda line: print(line, flush=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ht-warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +229,22 @@ def main(argv: list[str] | None = None) -> int:
     dev_parser.add_argument("--host", default="127.0.0.1")
     dev_parser.add_argument("--port", type=int, default=3000)
     dev_parser.set_defaults(func=dev)
+    services_parser = commands.add_parser(
+        "services",
+        help="start the code server (gRPC), daemon and webserver as separate processes "
+        "(Dagster's storage in PostgreSQL when HT_DAGSTER_POSTGRES_URL is set)",
+    )
+    services_parser.add_argument("--host", default="127.0.0.1", help="the webserver's address")
+    services_parser.add_argument("--port", type=int, default=3000, help="the webserver's port")
+    services_parser.add_argument("--grpc-host", default="127.0.0.1", help="the code server's address")
+    services_parser.add_argument("--grpc-port", type=int, default=4000, help="the code server's port")
+    services_parser.add_argument(
+        "--only",
+        action="append",
+        choices=["code-server", "daemon", "webserver"],
+        help="start only this service (repeatable): one per container or host, as in deploy/docker-compose.yaml",
+    )
+    services_parser.set_defaults(func=services)
     args = parser.parse_args(argv)
     return args.func(args)
 

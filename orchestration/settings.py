@@ -1,19 +1,23 @@
 """Where the warehouse reads and writes: one place, driven by environment variables.
 
 `HT_DATA_DIR` moves everything a build writes (DuckDB file, Dagster storage, dbt artifacts, logs);
-`HT_DUCKDB_PATH` names the DuckDB file for both Dagster and dbt (dbt's profiles.yml reads it too).
+`HT_DUCKDB_PATH` names the DuckDB file for both Dagster and dbt (dbt's profiles.yml reads it too);
+`HT_DAGSTER_POSTGRES_URL` moves Dagster's runs, event log and schedules from SQLite into PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = PROJECT_ROOT / "sources"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "defs" / "instance" / "dagster.yaml"
+# Appended to the template when HT_DAGSTER_POSTGRES_URL is set: runs, event log and schedules in PostgreSQL.
+POSTGRES_STORAGE_TEMPLATE = INSTANCE_TEMPLATE.with_name("postgres_storage.yaml")
 
 DATA_DIR_ENV = "HT_DATA_DIR"
 DUCKDB_PATH_ENV = "HT_DUCKDB_PATH"
@@ -76,6 +80,28 @@ def snapshots_kept() -> int:
     return int(os.environ.get(PUBLISH_KEEP_ENV, DEFAULT_SNAPSHOTS_KEPT))
 
 
+DAGSTER_POSTGRES_URL_ENV = "HT_DAGSTER_POSTGRES_URL"
+# `external`: the deployment provides $DAGSTER_HOME/dagster.yaml (the Helm chart mounts its own, read-only, into
+# every run pod) and the settings leave it alone; by default they keep it equal to the project's template.
+DAGSTER_INSTANCE_ENV = "HT_DAGSTER_INSTANCE"
+
+
+def dagster_postgres_url() -> str | None:
+    """`postgresql://user@host:port/db` when Dagster's instance lives in PostgreSQL; None for embedded SQLite."""
+    return os.environ.get(DAGSTER_POSTGRES_URL_ENV) or None
+
+
+def instance_config() -> bytes:
+    """The instance's dagster.yaml: the template, plus PostgreSQL storage when its URL is set.
+
+    The file names the variable, never its value, so a password in the URL is not written to disk.
+    """
+    config = INSTANCE_TEMPLATE.read_bytes()
+    if dagster_postgres_url():
+        config += b"\n" + POSTGRES_STORAGE_TEMPLATE.read_bytes()
+    return config
+
+
 def apply_environment() -> None:
     """Export the settings so that dbt subprocesses and Dagster's EnvVar see the same values.
 
@@ -100,9 +126,28 @@ def apply_environment() -> None:
     duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     dagster_home = Path(os.environ["DAGSTER_HOME"])
     dagster_home.mkdir(parents=True, exist_ok=True)
-    instance_config = dagster_home / "dagster.yaml"
-    template = INSTANCE_TEMPLATE.read_bytes()
-    if not instance_config.exists() or instance_config.read_bytes() != template:
-        partial = instance_config.with_name(f"dagster.yaml.{os.getpid()}")
-        partial.write_bytes(template)
-        partial.replace(instance_config)
+    instance_mode = os.environ.get(DAGSTER_INSTANCE_ENV, "project")
+    if instance_mode not in ("project", "external"):
+        raise ValueError(
+            f"{DAGSTER_INSTANCE_ENV}={instance_mode!r}: expected 'project' (keep $DAGSTER_HOME/dagster.yaml equal to "
+            "the project's template) or 'external' (the deployment provides it)"
+        )
+    if instance_mode == "external":
+        return
+    config_file, config = dagster_home / "dagster.yaml", instance_config()
+    if not config_file.exists() or config_file.read_bytes() != config:
+        replace_file(config_file, config)
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Write a file whole or not at all: readers never see half of it, and processes writing it at once (services
+    sharing one DAGSTER_HOME, each PID 1 of its container) do not trip over each other's temporary file."""
+    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(content)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

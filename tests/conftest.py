@@ -256,3 +256,16 @@ def built_warehouse(golden_build: tuple[Path, str]) -> Iterator[BuiltWarehouse]:
     apply_environment()
     with dg.DagsterInstance.get() as instance:
         yield BuiltWarehouse(_SESSION_DATA_DIR, golden_build[1], instance)
+
+
+def process_group_members(pgid: int) -> list[int]:
+    """The live processes of a process group: a service and whatever it started (a code server's run workers)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                # After the command name (in parentheses) come the state, the parent's PID and the group.
+                state, _parent, group = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+                if int(group) == pgid and state != "Z":
+                    members.append(int(entry.name))
+    return members
