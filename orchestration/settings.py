@@ -112,14 +112,13 @@ def apply_environment() -> None:
     os.environ.setdefault(LANDING_DIR_ENV, str(landing_dir()))
     os.environ.setdefault(PUBLISH_DIR_ENV, str(publish_dir()))
     os.environ.setdefault("DBT_LOG_PATH", str(data_dir() / "dbt" / "logs"))
-    # dagster-dbt gives each invocation a folder under DBT_TARGET_PATH and copies partial_parse.msgpack from
-    # there: pointing it at the project's target keeps partial parsing and keeps dbt's output in the data dir.
+    # dbt writes its manifest, partial-parse state and compiled SQL there: in the data dir, not in the project.
     os.environ.setdefault("DBT_TARGET_PATH", str(dbt_target_dir()))
     os.environ.setdefault("DAGSTER_HOME", str(data_dir() / "dagster_home"))
     # dbt phones home with anonymous usage stats; there is no network here and none is wanted.
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    # dagster-dbt looks for `dbt` on PATH: use the one installed beside this interpreter, even when the
-    # virtual environment is not activated (`.venv/bin/python -m ...`).
+    # dagster-dbt's manifest preparer runs `dbt parse` from PATH: use the dbt installed beside this interpreter,
+    # even when the virtual environment is not activated (`.venv/bin/python -m ...`).
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
