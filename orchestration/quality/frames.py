@@ -173,7 +173,7 @@ def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: fl
     # A release may cover many jurisdictions (one per figure); otherwise every figure is the release's.
     figures["jurisdiction_key"] = figures["jurisdiction_id"].fillna("") if "jurisdiction_id" in figures else ""
     group = ["jurisdiction_key", "metric", "base_key", "period_start", "period_end"]
-    # A publisher's file that repeats a figure's key says so in the note (ingest/unodc_glotip.py): such rows are
+    # A publisher's file that repeats a figure's key says so in the note (parsers/unodc_glotip.py): such rows are
     # numbered, so the duplicate rule still catches every repeat the parser did not explain.
     repeated = figures["note"].fillna("").str.startswith(REPEATED_NOTE)
     key = [*group, "breakdown", "unit"]

@@ -1,6 +1,6 @@
 """How dbt resources appear in Dagster: keys, groups, owners, descriptions. Decided here and nowhere else.
 
-No automation conditions: the dbt models are built by the batch run that loaded their inputs (jobs.py), in the
+No automation conditions: the dbt models are built by the batch run that loaded their inputs (defs/jobs.py), in the
 candidate warehouse, never by a separate automation run.
 """
 
