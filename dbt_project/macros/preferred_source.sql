@@ -27,3 +27,16 @@
             {{ figures }}.{{ tie_breaker }}
     )
 {%- endmacro %}
+
+
+{#-
+    The rows of `model` (a fact or mart) with their `source_rank` among the copies that answer the same `question`:
+    what every bi view selects from before it keeps rank 1 (or every copy, in the `_all_sources` views).
+-#}
+{% macro ranked_figures(model, question, tie_breaker='figure_id') -%}
+    select
+        figures.*,
+        {{ source_rank(question, figures='figures', tie_breaker=tie_breaker) }} as source_rank
+    from {{ local_ref(model) }} as figures
+    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+{%- endmacro %}

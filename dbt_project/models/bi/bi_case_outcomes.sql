@@ -2,17 +2,13 @@
 -- Prosecution outcomes (charges filed, trials, guilty verdicts) as counts or rates: one row per question, from the
 -- preferred source (macro source_rank). No two sources answer the same question today.
 with ranked as (
-    select
-        outcomes.*,
-        {{ source_rank(
-            [
-                'jurisdiction_id', 'period_id', 'outcome', 'base_population',
-                'breakdown_dimension', 'breakdown_category', 'unit',
-            ],
-            figures='outcomes',
-        ) }} as source_rank
-    from {{ local_ref('fct_case_outcomes') }} as outcomes
-    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+    {{ ranked_figures(
+        'fct_case_outcomes',
+        [
+            'jurisdiction_id', 'period_id', 'outcome', 'base_population', 'breakdown_dimension',
+            'breakdown_category', 'unit',
+        ],
+    ) }}
 )
 
 select

@@ -2,14 +2,13 @@
 -- Every victim figure the task forces published (latest versions), with labels instead of codes: one row per
 -- question, from the preferred source (macro source_rank). No two sources answer the same question today.
 with ranked as (
-    select
-        victims.*,
-        {{ source_rank(
-            ['jurisdiction_id', 'period_id', 'base_population', 'breakdown_dimension', 'breakdown_category', 'unit'],
-            figures='victims',
-        ) }} as source_rank
-    from {{ local_ref('fct_victims') }} as victims
-    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+    {{ ranked_figures(
+        'fct_victims',
+        [
+            'jurisdiction_id', 'period_id', 'base_population', 'breakdown_dimension', 'breakdown_category',
+            'unit',
+        ],
+    ) }}
 )
 
 select

@@ -2,15 +2,13 @@
 -- Victims per jurisdiction, reporting period and trafficking type. The mart already keeps one row per question
 -- (the latest release per period); the rank states it with the rule every bi view uses (macro source_rank).
 with ranked as (
-    select
-        victims.*,
-        {{ source_rank(
-            ['jurisdiction_id', 'period_id', 'trafficking_type_id'],
-            figures='victims',
-            tie_breaker='source_id',
-        ) }} as source_rank
-    from {{ local_ref('victims_by_year_and_type') }} as victims
-    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+    {{ ranked_figures(
+        'victims_by_year_and_type',
+        [
+            'jurisdiction_id', 'period_id', 'trafficking_type_id',
+        ],
+        tie_breaker='source_id',
+    ) }}
 )
 
 select

@@ -1,14 +1,12 @@
 -- Every copy of every hotline case figure, ranked by the preferred-source rule (macro source_rank): the rows
 -- of bi.hotline_cases (rank 1 only) and bi.hotline_cases_all_sources, which inline this model (ephemeral).
 with ranked as (
-    select
-        cases.*,
-        {{ source_rank(
-            ['jurisdiction_id', 'period_id', 'measure', 'scope', 'breakdown_dimension', 'breakdown_category'],
-            figures='cases',
-        ) }} as source_rank
-    from {{ local_ref('fct_hotline_cases') }} as cases
-    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+    {{ ranked_figures(
+        'fct_hotline_cases',
+        [
+            'jurisdiction_id', 'period_id', 'measure', 'scope', 'breakdown_dimension', 'breakdown_category',
+        ],
+    ) }}
 )
 
 select

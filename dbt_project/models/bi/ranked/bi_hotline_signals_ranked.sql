@@ -1,12 +1,12 @@
 -- Every copy of every hotline signal figure, ranked by the preferred-source rule (macro source_rank): the rows
 -- of bi.hotline_signals (rank 1 only) and bi.hotline_signals_all_sources, which inline this model (ephemeral).
 with ranked as (
-    select
-        signals.*,
-        {{ source_rank(['jurisdiction_id', 'period_id', 'measure', 'channel', 'scope'], figures='signals') }}
-            as source_rank
-    from {{ local_ref('fct_hotline_signals') }} as signals
-    inner join {{ local_ref('dim_source') }} as sources using (source_id)
+    {{ ranked_figures(
+        'fct_hotline_signals',
+        [
+            'jurisdiction_id', 'period_id', 'measure', 'channel', 'scope',
+        ],
+    ) }}
 )
 
 select
