@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,17 @@ def warehouse_columns(conn: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], 
     return columns
 
 
+def materialized_parents(manifest: dict[str, Any], node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The relations a model reads: its parents, and through an ephemeral parent (inlined as a CTE in the compiled
+    SQL, no relation of its own) that parent's parents."""
+    for parent_id in node["depends_on"]["nodes"]:
+        parent = (manifest["sources"] if parent_id.startswith("source.") else manifest["nodes"])[parent_id]
+        if parent.get("config", {}).get("materialized") == "ephemeral":
+            yield from materialized_parents(manifest, parent)
+        else:
+            yield parent
+
+
 def table_metadata(
     manifest: dict[str, Any],
     target_path: Path,
@@ -89,8 +100,7 @@ def table_metadata(
         return metadata
     parents: dict[str, dict[str, str]] = {}
     keys: dict[str, dg.AssetKey] = {}
-    for parent_id in props["depends_on"]["nodes"]:
-        parent = (manifest["sources"] if parent_id.startswith("source.") else manifest["nodes"])[parent_id]
+    for parent in materialized_parents(manifest, props):
         parents[parent["relation_name"]] = {c: v["data_type"] for c, v in columns.get(_relation(parent), {}).items()}
         keys[parent["relation_name"]] = translator.get_asset_key(parent)
 
