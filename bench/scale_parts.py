@@ -30,7 +30,7 @@ Result = dict[str, Any]
 def orchestrated(landing: Path) -> Result:
     """One batch run over every file under `landing` (land, validate, load, dbt build, promote, publish); the
     time includes importing Dagster and the definitions, as a build from the CLI does."""
-    from orchestration.settings import apply_environment, duckdb_path, publish_dir
+    from orchestration.settings import apply_environment, publish_dir
 
     apply_environment()
     started = time.perf_counter()
@@ -39,8 +39,9 @@ def orchestrated(landing: Path) -> Result:
     from orchestration.definitions import defs
     from orchestration.defs.batch_run import run_batch
     from orchestration.engine.plan import make_plan
+    from orchestration.engine.storage import configured_warehouse
 
-    plan = make_plan([landing], duckdb_path(), publish_dir())
+    plan = make_plan([landing], configured_warehouse(), publish_dir())
     with dg.DagsterInstance.get() as instance:
         report = run_batch(defs, instance, plan.pending, plan.full)
         seconds = time.perf_counter() - started
@@ -51,21 +52,21 @@ def orchestrated(landing: Path) -> Result:
 def raw_loads(landing: Path) -> Result:
     """Parse and append every file under `landing` directly (no Dagster, no validation) into the candidate
     DuckDB file, where dbt's profile builds (`<HT_DUCKDB_PATH>.candidate`), so `dbt build` by hand finds them."""
-    from orchestration.settings import apply_environment, duckdb_path
+    from orchestration.settings import apply_environment
 
     apply_environment()
     import duckdb
 
     from orchestration.defs.resources import LandingZone
     from orchestration.engine.raw_tables import append_file_version
+    from orchestration.engine.storage import configured_warehouse
     from orchestration.engine.versions import FileVersion
-    from orchestration.engine.warehouse import candidate_path
     from orchestration.parsers.kinds import SOURCE_KIND_LIST
 
     started = time.perf_counter()
     zone = LandingZone(path=str(landing), shipped_path=None)
     rows = 0
-    with duckdb.connect(str(candidate_path(duckdb_path()))) as conn:
+    with duckdb.connect(str(configured_warehouse().candidate_path)) as conn:
         for kind in SOURCE_KIND_LIST:
             for file in zone.list_files(kind.name):
                 frames = kind.parse(file.path)
@@ -128,6 +129,7 @@ def throughput(path: Path) -> Result:
     from orchestration.engine.raw_tables import append_file_version
     from orchestration.engine.references import references_for
     from orchestration.engine.staged import StagedVersion
+    from orchestration.engine.storage import configured_warehouse
     from orchestration.engine.versions import FileVersion
     from orchestration.parsers.kinds import SOURCE_KINDS
     from orchestration.quality.validate import validate
@@ -136,7 +138,7 @@ def throughput(path: Path) -> Result:
     t0 = time.perf_counter()
     tables = kind.parse(path)
     t1 = time.perf_counter()
-    references = references_for(duckdb_path(), kind.name, path.stem, tables)
+    references = references_for(configured_warehouse(), kind.name, path.stem, tables)
     outcomes = validate(kind.name, tables, references).outcomes
     t2 = time.perf_counter()
     staged = StagedVersion(kind.name, path.stem, "bench")

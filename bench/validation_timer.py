@@ -28,12 +28,12 @@ RUNS = 3
 
 def _current_layout() -> tuple[Parser, Validator]:
     from orchestration.engine.references import references_for
+    from orchestration.engine.storage import configured_warehouse
     from orchestration.parsers.kinds import SOURCE_KINDS
     from orchestration.quality.validate import validate
-    from orchestration.settings import duckdb_path
 
     def check(kind: str, path: Path, tables: dict[str, Any]) -> None:
-        validate(kind, tables, references_for(duckdb_path(), kind, path.stem, tables))
+        validate(kind, tables, references_for(configured_warehouse(), kind, path.stem, tables))
 
     return (lambda kind, path: SOURCE_KINDS[kind].parse(path)), check
 

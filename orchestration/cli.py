@@ -21,9 +21,12 @@ from orchestration.settings import (
     dagster_postgres_url,
     data_dir,
     duckdb_path,
+    lake_catalog,
+    lake_data_path,
     landing_dir,
     publish_dir,
     quarantine_dir,
+    redacted,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +56,8 @@ def _print_published() -> None:
         print(f"  marts.{name:<28} {rows:>7,}")
     current = publish_dir() / "current"
     print(f"Published:     {current / 'warehouse.duckdb'}  (snapshot {publication['snapshot_id']})")
+    if publication.get("lake_snapshot") is not None:
+        print(f"Lake:          DuckLake snapshot {publication['lake_snapshot']} (attach READ_ONLY, SNAPSHOT_VERSION)")
     print(f"Parquet:       {current / 'parquet'}")
 
 
@@ -107,17 +112,20 @@ def build(args: argparse.Namespace) -> int:
         os.environ[DUCKDB_PATH_ENV] = str(Path(args.duckdb).resolve())
     apply_environment()
     started = time.monotonic()
+    from orchestration.engine.lake import LakeUnavailable
     from orchestration.engine.plan import make_plan
+    from orchestration.engine.storage import configured_warehouse
     from orchestration.engine.store import ensure_landing_folders
     from orchestration.engine.warehouse import WarehouseLocked, WarehouseTooNew
 
     ensure_landing_folders(landing_dir())
+    warehouse = configured_warehouse()
     try:
-        plan = make_plan([landing_dir(), SOURCES_DIR], duckdb_path(), publish_dir(), full=args.full)
-    except (WarehouseLocked, WarehouseTooNew) as error:
+        plan = make_plan([landing_dir(), SOURCES_DIR], warehouse, publish_dir(), full=args.full)
+    except (WarehouseLocked, WarehouseTooNew, LakeUnavailable) as error:
         print(f"Cannot build: {error}", file=sys.stderr)
         return 2
-    print(f"Warehouse:     {duckdb_path()}", flush=True)
+    print(f"Warehouse:     {warehouse}", flush=True)
     for skipped in plan.discovery.skipped:
         print(f"  ⚠ skipped {skipped}")
     if plan.nothing_to_do:
@@ -146,8 +154,9 @@ def build(args: argparse.Namespace) -> int:
 def retract(args: argparse.Namespace) -> int:
     apply_environment()
     from orchestration.engine.ledger import find_accepted
+    from orchestration.engine.storage import configured_warehouse
 
-    found = find_accepted(duckdb_path(), args.target)
+    found = find_accepted(configured_warehouse(), args.target)
     if len(found) != 1:
         what = "no accepted file version" if not found else f"{len(found)} accepted versions"
         print(f"{what} matches {args.target!r}; give a landed file's path or a sha256 (8+ hex digits)", file=sys.stderr)
@@ -170,6 +179,8 @@ def paths(args: argparse.Namespace) -> int:
     found = {
         "data_dir": str(data_dir()),
         "duckdb_file": str(duckdb_path()),
+        "lake_catalog": redacted(lake_catalog() or "") or None,
+        "lake_data_path": lake_data_path() if lake_catalog() else None,
         "landing": str(landing_dir()),
         "published": str(publish_dir() / "current" / "warehouse.duckdb"),
         "dagster_home": os.environ["DAGSTER_HOME"],

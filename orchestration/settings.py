@@ -2,12 +2,14 @@
 
 `HT_DATA_DIR` moves everything a build writes (DuckDB file, Dagster storage, dbt artifacts, logs);
 `HT_DUCKDB_PATH` names the DuckDB file for both Dagster and dbt (dbt's profiles.yml reads it too);
-`HT_DAGSTER_POSTGRES_URL` moves Dagster's runs, event log and schedules from SQLite into PostgreSQL.
+`HT_DAGSTER_POSTGRES_URL` moves Dagster's runs, event log and schedules from SQLite into PostgreSQL;
+`HT_LAKE_CATALOG` publishes the warehouse into DuckLake (catalog in PostgreSQL, data files in `HT_LAKE_DATA_PATH`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -29,8 +31,10 @@ def data_dir() -> Path:
 
 
 def duckdb_path() -> Path:
-    """The warehouse's DuckDB file (default: `<data dir>/warehouse.duckdb`)."""
-    return Path(os.environ.get(DUCKDB_PATH_ENV, data_dir() / "warehouse.duckdb")).resolve()
+    """The warehouse's DuckDB file (default: `<data dir>/warehouse.duckdb`); on the lake profile, this host's
+    working copy of the published lake state (default: `<data dir>/lake_working_copy.duckdb`)."""
+    default = "lake_working_copy.duckdb" if lake_catalog() else "warehouse.duckdb"
+    return Path(os.environ.get(DUCKDB_PATH_ENV, data_dir() / default)).resolve()
 
 
 def dbt_target_dir() -> Path:
@@ -89,6 +93,50 @@ DAGSTER_INSTANCE_ENV = "HT_DAGSTER_INSTANCE"
 def dagster_postgres_url() -> str | None:
     """`postgresql://user@host:port/db` when Dagster's instance lives in PostgreSQL; None for embedded SQLite."""
     return os.environ.get(DAGSTER_POSTGRES_URL_ENV) or None
+
+
+LAKE_CATALOG_ENV = "HT_LAKE_CATALOG"
+LAKE_DATA_PATH_ENV = "HT_LAKE_DATA_PATH"
+# Only for a data path on S3 (or an S3-compatible store): where it is and how to reach it. The key and secret
+# come from the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, never from a file in the repo.
+LAKE_S3_ENDPOINT_ENV = "HT_LAKE_S3_ENDPOINT"
+LAKE_S3_REGION_ENV = "HT_LAKE_S3_REGION"
+LAKE_S3_URL_STYLE_ENV = "HT_LAKE_S3_URL_STYLE"
+LAKE_S3_USE_SSL_ENV = "HT_LAKE_S3_USE_SSL"
+
+
+def lake_catalog() -> str | None:
+    """The DuckLake catalog as a libpq string (`dbname=lake host=... port=... user=...`), or None: no lake.
+
+    The password comes from libpq's own sources (`PGPASSWORD`, `~/.pgpass`), never from this string in a file.
+    """
+    return os.environ.get(LAKE_CATALOG_ENV) or None
+
+
+def redacted(libpq: str) -> str:
+    """A libpq string with any password replaced, for messages and logs."""
+    return re.sub(r"(password\s*=\s*)\S+", r"\1***", libpq, flags=re.IGNORECASE)
+
+
+def lake_data_path() -> str:
+    """Where DuckLake writes its Parquet files: a directory (default `<data dir>/lake/`) or `s3://bucket/prefix/`."""
+    path = os.environ.get(LAKE_DATA_PATH_ENV) or str(data_dir() / "lake")
+    if "://" not in path:
+        path = str(Path(path).resolve())
+    return path.rstrip("/") + "/"
+
+
+def lake_s3_options() -> dict[str, str]:
+    """DuckDB's S3 secret for the lake's data path: endpoint and style from the settings, keys from AWS_*."""
+    options = {
+        "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        "REGION": os.environ.get(LAKE_S3_REGION_ENV, os.environ.get("AWS_REGION", "")),
+        "ENDPOINT": os.environ.get(LAKE_S3_ENDPOINT_ENV, ""),
+        "URL_STYLE": os.environ.get(LAKE_S3_URL_STYLE_ENV, ""),
+        "USE_SSL": os.environ.get(LAKE_S3_USE_SSL_ENV, ""),
+    }
+    return {name: value for name, value in options.items() if value}
 
 
 def instance_config() -> bytes:

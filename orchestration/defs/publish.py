@@ -12,7 +12,8 @@ from orchestration.defs.landed import LANDED_CHECKS
 from orchestration.engine.charts import draw_charts
 from orchestration.engine.raw_tables import read_state
 from orchestration.engine.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot
-from orchestration.engine.warehouse import read_live
+from orchestration.engine.storage import configured_warehouse
+from orchestration.engine.warehouse import Warehouse
 from orchestration.settings import publish_dir, snapshots_kept
 
 PUBLISH_GROUP = "publish"
@@ -77,8 +78,8 @@ def _latest_check_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
     return rows
 
 
-def _source_versions(warehouse: str) -> list[dict[str, Any]]:
-    with read_live(Path(warehouse)) as conn:
+def _source_versions(warehouse: Warehouse) -> list[dict[str, Any]]:
+    with warehouse.read_live() as conn:
         assert conn is not None, "a published warehouse exists"
         rows = conn.execute(
             "select source_id, source_version, file_sha256, cast(loaded_at as varchar) "
@@ -114,14 +115,15 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
         "refused_file_checks": sum(1 for row in failed if row["severity"] == "ERROR"),
     }
     target = publish_dir()
+    warehouse = configured_warehouse(Path(duckdb.database))
     publication, pruned = publish_snapshot(
-        Path(duckdb.database),
+        warehouse,
         target,
-        _source_versions(duckdb.database),
+        _source_versions(warehouse),
         summary,
         check_rows,
         snapshots_kept(),
-        batch_id=read_state(Path(duckdb.database)).batch_id,
+        batch_id=read_state(warehouse).batch_id,
     )
     current = target / CURRENT_LINK
     context.log.info(f"Published snapshot {publication.snapshot_id} as {current / SNAPSHOT_FILE}")
@@ -132,6 +134,7 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
             "snapshot_path": dg.MetadataValue.path(str(current / SNAPSHOT_FILE)),
             "parquet_dir": dg.MetadataValue.path(str(current / "parquet")),
             "storage_version": publication.storage_version,
+            "lake_snapshot": str(publication.lake_snapshot) if publication.lake_snapshot is not None else "no lake",
             "git_revision": publication.git_revision,
             "source_versions": dg.MetadataValue.int(len(publication.source_versions)),
             "check_summary": dg.MetadataValue.json(publication.check_summary),

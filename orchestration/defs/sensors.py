@@ -16,7 +16,8 @@ from orchestration.defs.jobs import BATCH_TAG, process_batch
 from orchestration.defs.resources import LandingZone
 from orchestration.defs.runs import batch_runs_in_flight, reap_dead_runs
 from orchestration.engine.plan import batch_digest, make_plan
-from orchestration.settings import duckdb_path, publish_dir
+from orchestration.engine.storage import configured_warehouse
+from orchestration.settings import publish_dir
 
 # One batch takes at most this many files; the rest make the next one.
 MAX_FILES_PER_BATCH = 500
@@ -38,7 +39,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) ->
     in_flight = batch_runs_in_flight(context.instance)
     if in_flight:
         return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
-    plan = make_plan(landing.roots(include_shipped=False), duckdb_path(), publish_dir(), limit=MAX_FILES_PER_BATCH)
+    plan = make_plan(
+        landing.roots(include_shipped=False), configured_warehouse(), publish_dir(), limit=MAX_FILES_PER_BATCH
+    )
     for skipped in plan.discovery.skipped:
         context.log.warning(f"Skipped {skipped}")
     if plan.nothing_to_do:

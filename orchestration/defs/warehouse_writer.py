@@ -1,5 +1,5 @@
-"""The run's single writer of the warehouse: it holds the writer lock (released by the kernel if the process
-dies) and the batch's candidate copy, which it discards unless it was promoted.
+"""The run's single writer of the warehouse: it holds the writer lock (released by the kernel, or by PostgreSQL on
+the lake profile, if the process dies) and the batch's candidate copy, which it discards unless it was promoted.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from orchestration.engine.batch import Batch
-from orchestration.engine.warehouse import remove_stale_candidate, writer_lock
+from orchestration.engine.storage import configured_warehouse
 
 # Tags a batch run carries so that a dead run can be told from a live one (see sensors.reap_dead_runs).
 PID_TAG = "ht/pid"
@@ -32,12 +32,12 @@ class WarehouseWriter(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseWriter]:
-        warehouse = Path(self.database)
+        warehouse = configured_warehouse(Path(self.database))
         run_id = context.run.run_id if context.run else "adhoc"
         if context.instance is not None and context.run:
             context.instance.add_run_tags(run_id, {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
-        with writer_lock(warehouse, f"Dagster run {run_id}", self.lock_timeout_seconds, context.log.info):
-            cleared = remove_stale_candidate(warehouse)
+        with warehouse.writer_lock(f"Dagster run {run_id}", self.lock_timeout_seconds, context.log.info):
+            cleared = warehouse.clear_stale()
             if cleared:
                 context.log.info(f"A writer died here before: {'; '.join(cleared)}")
             self._batch = Batch(batch_id=run_id, run_id=run_id, warehouse=warehouse)

@@ -147,7 +147,7 @@ def audit(dbt: DbtBuild, batch: Batch, on_refused: Refused, log: Callable[[str],
             )
         models_tested = True
         for version, report in find_culprits(dbt, batch, failures, log).items():
-            folder = refuse_after_tests(version, report)
+            folder = refuse_after_tests(batch.warehouse, version, report)
             batch.accepted.remove(version)
             batch.quarantined.append(version)
             on_refused(version, report, folder)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.engine import warehouse as files
 from orchestration.engine.raw_tables import append_file_version, ensure_raw_schema, record_batch, retract_file_version
 from orchestration.engine.staged import StagedVersion
 from orchestration.engine.store import quarantine
 from orchestration.engine.versions import FileVersion, LandedFile
+from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.kinds import SOURCE_KINDS
 
 
@@ -25,7 +25,7 @@ from orchestration.parsers.kinds import SOURCE_KINDS
 class Batch:
     batch_id: str
     run_id: str
-    warehouse: Path
+    warehouse: Warehouse
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     accepted: list[FileVersion] = field(default_factory=list)
     retracted: list[FileVersion] = field(default_factory=list)
@@ -39,9 +39,9 @@ class Batch:
     def prepare(self, versions: list[FileVersion] | None = None) -> Path:
         """A new candidate: the live warehouse plus the given accepted versions (default: all), minus retractions."""
         if self.candidate is not None:
-            files.discard(self.candidate)
+            self.warehouse.discard(self.candidate)
         chosen = self.accepted if versions is None else versions
-        self.candidate = files.new_candidate(self.warehouse)
+        self.candidate = self.warehouse.new_candidate()
         with duckdb.connect(str(self.candidate)) as conn:
             ensure_raw_schema(conn)
             for version in self.retracted:
@@ -71,22 +71,19 @@ class Batch:
                 [v.label for v in self.quarantined],
                 [v.label for v in self.retracted],
             )
-        files.promote(self.candidate, self.warehouse)
+        self.warehouse.promote(self.candidate)
         self.candidate = None
         for version in self.retracted:
-            path = Path(version.path)
-            quarantine(
-                LandedFile(version.kind, path, 0, 0.0),
-                version.sha256,
-                {
-                    "refused_by": "retraction",
-                    "first_problem": "retracted with `ht-warehouse retract`",
-                    "run": self.run_id,
-                },
-            )
+            report = {
+                "refused_by": "retraction",
+                "first_problem": "retracted with `ht-warehouse retract`",
+                "run": self.run_id,
+            }
+            quarantine(LandedFile(version.kind, Path(version.path), 0, 0.0), version.sha256, report)
+            self.warehouse.record_refusal(version.key, version.path, report)
 
     def close(self) -> None:
         """Discard an unpromoted candidate (a failed or interrupted run leaves the live warehouse as it was)."""
         if self.candidate is not None:
-            files.discard(self.candidate)
+            self.warehouse.discard(self.candidate)
             self.candidate = None

@@ -18,6 +18,7 @@ from orchestration.engine.references import references_for
 from orchestration.engine.staged import StagedVersion
 from orchestration.engine.store import archive, quarantine
 from orchestration.engine.versions import FileVersion, LandedFile, unsafe_name_problem
+from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.files import sha256_of
 from orchestration.parsers.kinds import SOURCE_KINDS
@@ -63,7 +64,7 @@ class Landing:
         return f"{failed.name}: {failed.problem(examples=2)}"
 
 
-def _duplicate_outcome(warehouse: Path, version: FileVersion) -> Outcome:
+def _duplicate_outcome(warehouse: Warehouse, version: FileVersion) -> Outcome:
     """The duplicate-delivery check: the same bytes live under another file name are refused, naming it."""
     earlier = same_bytes_elsewhere(warehouse, version)
     if earlier is None:
@@ -80,7 +81,7 @@ def _duplicate_outcome(warehouse: Path, version: FileVersion) -> Outcome:
     )
 
 
-def land(version: FileVersion, warehouse: Path) -> Landing:
+def land(version: FileVersion, warehouse: Warehouse) -> Landing:
     """Parse and validate one file version against the live `warehouse`; archive it if it passed, quarantine it
     with a report if not."""
     path = Path(version.path)
@@ -116,17 +117,15 @@ def land(version: FileVersion, warehouse: Path) -> Landing:
         staged.write_tables(landing.tables)
         landing.stored_in = archive(file, sha)
     else:
-        landing.stored_in = quarantine(
-            file,
-            sha,
-            {
-                "refused_by": "landing checks",
-                "parse_error": landing.parse_error,
-                "failed_expectations": landing.failed_expectations,
-                "first_problem": landing.first_problem,
-                "report": str(landing.json_report),
-            },
-        )
+        report = {
+            "refused_by": "landing checks",
+            "parse_error": landing.parse_error,
+            "failed_expectations": landing.failed_expectations,
+            "first_problem": landing.first_problem,
+            "report": str(landing.json_report),
+        }
+        landing.stored_in = quarantine(file, sha, report)
+        warehouse.record_refusal(version.key, str(path), report)
     staged.write_status(
         {
             "passed": landing.passed,
@@ -138,18 +137,17 @@ def land(version: FileVersion, warehouse: Path) -> Landing:
     return landing
 
 
-def refuse_after_tests(version: FileVersion, failures: list[dict[str, Any]]) -> Path:
+def refuse_after_tests(warehouse: Warehouse, version: FileVersion, failures: list[dict[str, Any]]) -> Path:
     """Quarantine a version that passed its landing checks but made error-level dbt tests fail."""
     path = Path(version.path)
     file = LandedFile(version.kind, path, path.stat().st_size if path.exists() else 0, 0.0)
     staged = StagedVersion(version.kind, version.partition_key, version.sha256)
     staged.write_status({**staged.status(), "passed": False, "failed_warehouse_tests": [f["test"] for f in failures]})
-    return quarantine(
-        file,
-        version.sha256,
-        {
-            "refused_by": "warehouse tests (dbt) in a candidate copy of the warehouse",
-            "failed_tests": failures,
-            "first_problem": f"dbt test {failures[0]['test']} failed" if failures else "dbt tests failed",
-        },
-    )
+    report = {
+        "refused_by": "warehouse tests (dbt) in a candidate copy of the warehouse",
+        "failed_tests": failures,
+        "first_problem": f"dbt test {failures[0]['test']} failed" if failures else "dbt tests failed",
+    }
+    folder = quarantine(file, version.sha256, report)
+    warehouse.record_refusal(version.key, version.path, report)
+    return folder

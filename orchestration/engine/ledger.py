@@ -19,7 +19,7 @@ from pathlib import Path
 
 from orchestration.engine.raw_tables import table_exists
 from orchestration.engine.versions import FileVersion, LandedFile, list_files, unsafe_name_problem, unsupported_files
-from orchestration.engine.warehouse import read_live
+from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.files import sha256_of
 from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.settings import data_dir, quarantine_dir
@@ -79,27 +79,27 @@ order by 5
 """
 
 
-def live_versions(warehouse: Path) -> list[AcceptedVersion]:
+def live_versions(warehouse: Warehouse) -> list[AcceptedVersion]:
     """Every version loaded into the live warehouse and not retracted since, oldest load first."""
-    with read_live(warehouse) as conn:
+    with warehouse.read_live() as conn:
         if conn is None or not table_exists(conn, "raw", "load_log"):
             return []
         rows = conn.execute(_LIVE_VERSIONS).fetchall()
     return [AcceptedVersion(FileVersion(kind, key, path, sha), at) for kind, key, sha, path, at in rows]
 
 
-def accepted_versions(warehouse: Path) -> set[tuple[str, str, str]]:
+def accepted_versions(warehouse: Warehouse) -> set[tuple[str, str, str]]:
     """(kind, key, sha256) of every version loaded into the live warehouse and not retracted since."""
     return {accepted.version.key for accepted in live_versions(warehouse)}
 
 
-def live_version_of(warehouse: Path, kind: str, partition_key: str) -> AcceptedVersion | None:
+def live_version_of(warehouse: Warehouse, kind: str, partition_key: str) -> AcceptedVersion | None:
     """The version of one file name that is live (the latest loaded), if any."""
     same = [a for a in live_versions(warehouse) if (a.version.kind, a.version.partition_key) == (kind, partition_key)]
     return same[-1] if same else None
 
 
-def same_bytes_elsewhere(warehouse: Path, version: FileVersion) -> AcceptedVersion | None:
+def same_bytes_elsewhere(warehouse: Warehouse, version: FileVersion) -> AcceptedVersion | None:
     """A live version of another file name of the same kind with exactly these bytes: a duplicate delivery."""
     return next(
         (
@@ -130,10 +130,12 @@ class Discovery:
     skipped: list[str]
 
 
-def discover(roots: list[Path], warehouse: Path, limit: int | None = None, settle: float = SETTLE_SECONDS) -> Discovery:
+def discover(
+    roots: list[Path], warehouse: Warehouse, limit: int | None = None, settle: float = SETTLE_SECONDS
+) -> Discovery:
     """Every landed file version not processed yet, oldest first (a correction after its original)."""
     cache = HashCache()
-    done = accepted_versions(warehouse) | refused_versions()
+    done = accepted_versions(warehouse) | refused_versions() | warehouse.refused_versions()
     now = time.time()
     seen: set[tuple[str, str, str]] = set()
     pending: list[FileVersion] = []
@@ -160,7 +162,7 @@ def discover(roots: list[Path], warehouse: Path, limit: int | None = None, settl
     return Discovery(pending[:limit] if limit else pending, processed, unsettled, skipped)
 
 
-def find_accepted(warehouse: Path, file_or_sha: str) -> list[FileVersion]:
+def find_accepted(warehouse: Warehouse, file_or_sha: str) -> list[FileVersion]:
     """Accepted versions matching a file path (its latest accepted version) or a sha256 (or a prefix of 8+)."""
     versions = [accepted.version for accepted in live_versions(warehouse)]
     if _looks_like_sha(file_or_sha):

@@ -16,6 +16,7 @@ from orchestration.engine.ledger import Discovery, discover
 from orchestration.engine.raw_tables import read_state
 from orchestration.engine.snapshot import current_publication
 from orchestration.engine.versions import FileVersion
+from orchestration.engine.warehouse import Warehouse
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Plan:
 
 
 def make_plan(
-    roots: list[Path], warehouse: Path, publish_dir: Path, full: bool = False, limit: int | None = None
+    roots: list[Path], warehouse: Warehouse, publish_dir: Path, full: bool = False, limit: int | None = None
 ) -> Plan:
     discovery = discover(roots, warehouse, limit=limit)
     state = read_state(warehouse)

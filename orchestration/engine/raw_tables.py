@@ -14,14 +14,13 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from orchestration.engine.dbt_files import dbt_fingerprint
 from orchestration.engine.versions import FileVersion
-from orchestration.engine.warehouse import read_live
+from orchestration.engine.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,7 +144,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
 
 BATCH_LOG_DDL = """
 create table if not exists raw.batch_log (
-    batch_id varchar primary key,
+    batch_id varchar not null,
     run_id varchar not null,
     started_at timestamp with time zone not null,
     promoted_at timestamp with time zone not null,
@@ -159,7 +158,7 @@ create table if not exists raw.batch_log (
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
-    load_id varchar primary key,
+    load_id varchar not null,
     source_kind varchar not null,
     partition_key varchar not null,
     raw_tables varchar not null,
@@ -278,9 +277,9 @@ class WarehouseState:
     dbt_fingerprint: str | None
 
 
-def read_state(warehouse: Path) -> WarehouseState:
+def read_state(warehouse: Warehouse) -> WarehouseState:
     """The last promoted batch of a warehouse file (the live one, or a candidate), if any."""
-    with read_live(warehouse) as conn:
+    with warehouse.read_live() as conn:
         if conn is None or not table_exists(conn, "raw", "batch_log"):
             return WarehouseState(None, None)
         row = conn.execute(

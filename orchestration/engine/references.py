@@ -18,6 +18,7 @@ import pandas as pd
 
 from orchestration.engine.ledger import live_version_of
 from orchestration.engine.staged import StagedVersion, latest_passed_versions, read_staged_tables
+from orchestration.engine.warehouse import Warehouse
 from orchestration.quality import plausibility
 from orchestration.quality.validate import References, ReplacedVersion
 
@@ -45,7 +46,7 @@ def national_figures() -> pd.DataFrame:
     return plausibility.national_figures(t for t in tables if t is not None)
 
 
-def replaced_version(warehouse: Path, kind: str, partition_key: str) -> ReplacedVersion | None:
+def replaced_version(warehouse: Warehouse, kind: str, partition_key: str) -> ReplacedVersion | None:
     """The version of this file name that is live in the warehouse, if any (and still staged)."""
     live = live_version_of(warehouse, kind, partition_key)
     if live is None:
@@ -89,7 +90,7 @@ def previous_headline(release: pd.Series, partition_key: str) -> float | None:
     return max(candidates)[1] if candidates else None
 
 
-def references_for(warehouse: Path, kind: str, partition_key: str, tables: dict[str, pd.DataFrame]) -> References:
+def references_for(warehouse: Warehouse, kind: str, partition_key: str, tables: dict[str, pd.DataFrame]) -> References:
     """Everything one parsed file of `kind` is compared with."""
     return References(
         other_files=other_files_measures(kind, partition_key),

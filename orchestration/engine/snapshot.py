@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.engine.warehouse import Warehouse, create_view_sql
 from orchestration.settings import PROJECT_ROOT
 
 # BI tools embed their own DuckDB: the PyPI duckdb-cli is 1.5, many drivers 1.4. DuckDB 2.x writes a storage
@@ -52,6 +53,8 @@ class Publication:
     # The live warehouse's last promoted batch (raw.batch_log): a snapshot is current when this matches.
     batch_id: str | None = None
     parquet_files: dict[str, str] = field(default_factory=dict)
+    # On the lake profile: the DuckLake snapshot this copy was exported from (the one BI readers attach).
+    lake_snapshot: int | None = None
 
 
 def git_revision(root: Path = PROJECT_ROOT) -> str:
@@ -92,8 +95,8 @@ def _copy_into(conn: duckdb.DuckDBPyConnection, publication: Publication) -> Non
         conn.execute(f"create table snapshot.{schema}.{name} as select * from warehouse.{schema}.{name}")
     # dbt writes the bi views with catalog-free references (macro local_ref): their SQL works in the snapshot.
     conn.execute("use snapshot")
-    for _schema, _name, view_sql in _relations(conn, VIEW_SCHEMAS, "view"):
-        conn.execute(view_sql)
+    for schema, name, view_sql in _relations(conn, VIEW_SCHEMAS, "view"):
+        conn.execute(create_view_sql(schema, name, view_sql))
     conn.execute("use memory")
 
 
@@ -163,7 +166,7 @@ def _prune(snapshots_dir: Path, keep: int) -> list[str]:
 
 
 def publish_snapshot(
-    warehouse: Path,
+    warehouse: Warehouse,
     publish_dir: Path,
     source_versions: list[dict[str, Any]],
     check_summary: dict[str, int],
@@ -191,7 +194,7 @@ def publish_snapshot(
     building.mkdir()
     try:
         with duckdb.connect() as conn:
-            conn.execute(f"attach '{warehouse}' as warehouse (read_only)")
+            publication.lake_snapshot = warehouse.attach_live(conn, "warehouse")
             conn.execute(
                 f"attach '{building / SNAPSHOT_FILE}' as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
             )

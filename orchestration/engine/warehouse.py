@@ -10,8 +10,8 @@
   a killed writer is deleted by the next one (dbt runs inside the writer's process, so it died with it).
 - Everything else reads the live state through `read_live`, read-only.
 
-This module is the storage seam of the engine: a second backend (a lake whose catalog takes the place of the
-file) provides the same lock, candidate, promote and `read_live`.
+This module is the storage seam of the engine: `Warehouse` is what the engine calls; `engine/lake.py` is the
+second backend (DuckLake, its catalog in PostgreSQL) behind the same methods, and `engine/storage.py` picks one.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -131,42 +132,100 @@ def writer_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def candidate_path(warehouse: Path) -> Path:
-    """Where a batch is written and tested; dbt's profiles.yml names the same file (`<HT_DUCKDB_PATH>.candidate`)."""
-    return warehouse.with_name(f"{warehouse.name}.candidate")
+class Warehouse:
+    """The live warehouse as one local DuckDB file: the embedded profile, and the base every profile builds on.
+
+    The engine reaches storage only through these methods; `engine/lake.py` keeps the same candidate file and
+    adds DuckLake behind them (a lock that holds across hosts, publish into the lake, the ledger in its catalog).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    @property
+    def candidate_path(self) -> Path:
+        """Where a batch is written and tested; dbt's profile names the same file (`<HT_DUCKDB_PATH>.candidate`)."""
+        return self.path.with_name(f"{self.path.name}.candidate")
+
+    def read_live(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection | None]:
+        """The live state, read-only, as the connection's default catalog (None before the first build)."""
+        return read_live(self.path)
+
+    def writer_lock(
+        self, owner: str, timeout: float | None = None, on_wait: Callable[[str], None] | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """The single writer's lock: wait for it (reporting once who holds it), or time out with WarehouseBusy."""
+        return writer_lock(self.path, owner, timeout, on_wait)
+
+    def clear_stale(self) -> list[str]:
+        """Clear what a writer that died left behind. Call only while holding the lock."""
+        done = []
+        for path in (self.candidate_path, _wal(self.candidate_path)):
+            if path.exists():
+                path.unlink()
+                done.append(f"removed {path.name}")
+        return done
+
+    def new_candidate(self) -> Path:
+        """A fresh copy of the live warehouse (or an empty file on the first build) to write a batch into."""
+        candidate = self.candidate_path
+        self.discard(candidate)
+        if self.path.exists():
+            shutil.copyfile(self.path, candidate)
+        return candidate
+
+    def discard(self, candidate: Path) -> None:
+        for path in (candidate, _wal(candidate)):
+            path.unlink(missing_ok=True)
+
+    def promote(self, candidate: Path) -> None:
+        """Make the tested candidate the live warehouse: checkpoint it, then one rename."""
+        _checkpoint(candidate)
+        os.replace(candidate, self.path)
+
+    def attach_live(self, conn: duckdb.DuckDBPyConnection, alias: str) -> int | None:
+        """Attach the live state read-only to `conn` as `alias` (the published snapshot is copied from it); returns
+        the lake snapshot it is pinned to, or None for a file."""
+        conn.execute(f"attach '{self.path}' as {alias} (read_only)")
+        return None
+
+    def refused_versions(self) -> set[tuple[str, str, str]]:
+        """(kind, key, sha256) of versions refused elsewhere and recorded with the warehouse; here, none: the
+        quarantine folder of this host is the whole record (engine/ledger.py reads it)."""
+        return set()
+
+    def record_refusal(self, key: tuple[str, str, str], path: str, report: dict[str, Any]) -> None:
+        """Record a refused version with the warehouse (a shared backend tells other hosts); the file backend
+        needs nothing beyond the quarantine report."""
 
 
-def remove_stale_candidate(warehouse: Path) -> list[str]:
-    """Clear what a writer that died left behind: its candidate. Call only while holding the lock."""
-    done = []
-    candidate = candidate_path(warehouse)
-    for path in (candidate, candidate.with_name(candidate.name + ".wal")):
-        if path.exists():
-            path.unlink()
-            done.append(f"removed {path.name}")
-    return done
+_VIEW_HEAD = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+\S+?\s+AS\s+", re.IGNORECASE)
 
 
-def new_candidate(warehouse: Path) -> Path:
-    """A fresh copy of the live warehouse (or an empty file on the first build) to write a batch into."""
-    candidate = candidate_path(warehouse)
-    discard(candidate)
-    if warehouse.exists():
-        shutil.copyfile(warehouse, candidate)
-    return candidate
+def create_view_sql(schema: str, name: str, sql: str) -> str:
+    """`CREATE OR REPLACE VIEW "schema"."name" AS ...` from a view's SQL as duckdb_views() gives it: a DuckDB file
+    names the schema there, a DuckLake catalog does not."""
+    head = _VIEW_HEAD.match(sql)
+    if head is None:
+        raise ValueError(f"Not a CREATE VIEW statement for {schema}.{name}: {sql[:80]}")
+    return f'CREATE OR REPLACE VIEW "{schema}"."{name}" AS {sql[head.end() :]}'
 
 
-def discard(candidate: Path) -> None:
-    for path in (candidate, candidate.with_name(candidate.name + ".wal")):
-        path.unlink(missing_ok=True)
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
 
 
-def promote(candidate: Path, warehouse: Path) -> None:
-    """Make the tested candidate the live warehouse: checkpoint it, then one rename."""
+def _checkpoint(candidate: Path) -> None:
+    """Fold the candidate's write-ahead log into it, so that the file alone is the whole state."""
     with duckdb.connect(str(candidate)) as conn:
         conn.execute("checkpoint")
-    wal = candidate.with_name(candidate.name + ".wal")
+    wal = _wal(candidate)
     if wal.exists() and wal.stat().st_size:
         raise RuntimeError(f"{candidate} still has a write-ahead log after a checkpoint; not promoting it")
     wal.unlink(missing_ok=True)
-    os.replace(candidate, warehouse)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import duckdb_path, quarantine_dir
+from orchestration.engine.storage import configured_warehouse
+from orchestration.settings import quarantine_dir
 from tests.conftest import BuiltWarehouse
 from tests.quality_corpus import CASES, Case
 
@@ -107,7 +108,7 @@ def corpus(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFac
         if (case.original, case.name) not in corrections:
             fixed = _write(tmp_path_factory.mktemp(case.id), case, case.original.read_bytes(), corrected=True)
             corrections[case.original, case.name] = land(
-                FileVersion(case.kind, version.partition_key, str(fixed), ""), duckdb_path()
+                FileVersion(case.kind, version.partition_key, str(fixed), ""), configured_warehouse()
             )
         corrected = corrections[case.original, case.name]
         failed = checks.get((version.partition_key, version.sha256), {})

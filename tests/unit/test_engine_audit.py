@@ -12,6 +12,7 @@ from orchestration.engine.audit import ModelsFail, audit, blocking_results
 from orchestration.engine.batch import Batch
 from orchestration.engine.ledger import accepted_versions
 from orchestration.engine.versions import FileVersion
+from orchestration.engine.warehouse import Warehouse
 from tests.unit.conftest import stage_copy
 
 # A test that fails while the candidate holds a 2025 fiscal year: what a dbt test over the raw rows would find.
@@ -50,7 +51,7 @@ class FakeDbt:
 
 
 def _batch(data_dir: Path, *versions: FileVersion) -> Batch:
-    batch = Batch("batch", "run", data_dir / "warehouse.duckdb", accepted=list(versions))
+    batch = Batch("batch", "run", Warehouse(data_dir / "warehouse.duckdb"), accepted=list(versions))
     batch.prepare()
     return batch
 

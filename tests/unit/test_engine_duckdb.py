@@ -14,7 +14,7 @@ import pytest
 from orchestration.engine.extensions import connection_config, extension_directory, install_extensions
 from orchestration.engine.raw_tables import read_state
 from orchestration.engine.staged import StagedVersion
-from orchestration.engine.warehouse import WarehouseTooNew, read_live
+from orchestration.engine.warehouse import Warehouse, WarehouseTooNew, read_live
 
 # The storage version in the header of every file duckdb 2.0.1 writes (1.5.5 reads 64 to 68).
 DUCKDB_2_STORAGE_VERSION = 999
@@ -91,7 +91,7 @@ def test_a_warehouse_built_by_duckdb_2_names_the_file_and_says_to_rebuild(tmp_pa
     with pytest.raises(WarehouseTooNew, match=expected), read_live(warehouse):
         pass
     with pytest.raises(WarehouseTooNew, match=expected):
-        read_state(warehouse)
+        read_state(Warehouse(warehouse))
 
 
 def test_a_text_column_no_row_fills_is_staged_as_text(data_dir: Path) -> None:

@@ -11,6 +11,7 @@ from orchestration.engine.ledger import discover, find_accepted, refused_version
 from orchestration.engine.plan import batch_digest, make_plan
 from orchestration.engine.store import quarantine
 from orchestration.engine.versions import LandedFile
+from orchestration.engine.warehouse import Warehouse
 from tests.unit.conftest import stage_copy
 
 
@@ -20,7 +21,7 @@ def _age(path: str | Path) -> None:
     os.utime(path, (old, old))
 
 
-def _promote(warehouse: Path, *versions) -> None:
+def _promote(warehouse: Warehouse, *versions) -> None:
     batch = Batch(f"batch-{time.monotonic_ns()}", "run", warehouse, accepted=list(versions))
     batch.prepare()
     batch.promote("all", list(versions))
@@ -30,13 +31,13 @@ def test_a_first_build_is_full_and_takes_every_landed_file(data_dir: Path) -> No
     landing = data_dir / "landing"
     version = stage_copy(landing, "fiscal")
     _age(version.path)
-    plan = make_plan([landing], data_dir / "warehouse.duckdb", data_dir / "published")
+    plan = make_plan([landing], Warehouse(data_dir / "warehouse.duckdb"), data_dir / "published")
     assert plan.full and [v.key for v in plan.pending] == [version.key]
     assert plan.reasons == ["no warehouse built by this version yet", "1 new file version(s)"]
 
 
 def test_a_loaded_file_is_not_new_again_and_a_changed_one_is(data_dir: Path) -> None:
-    landing, warehouse = data_dir / "landing", data_dir / "warehouse.duckdb"
+    landing, warehouse = data_dir / "landing", Warehouse(data_dir / "warehouse.duckdb")
     version = stage_copy(landing, "fiscal")
     _age(version.path)
     _promote(warehouse, version)
@@ -47,7 +48,7 @@ def test_a_loaded_file_is_not_new_again_and_a_changed_one_is(data_dir: Path) -> 
 
 
 def test_a_quarantined_version_is_processed_and_a_settling_file_waits(data_dir: Path) -> None:
-    landing, warehouse = data_dir / "landing", data_dir / "warehouse.duckdb"
+    landing, warehouse = data_dir / "landing", Warehouse(data_dir / "warehouse.duckdb")
     refused = stage_copy(landing, "refused")
     _age(refused.path)
     quarantine(LandedFile(refused.kind, Path(refused.path), 0, 0.0), refused.sha256, {"first_problem": "bad"})
@@ -64,13 +65,13 @@ def test_a_file_the_kind_does_not_take_is_named_not_ignored(data_dir: Path) -> N
     (landing / "hotline_national_signals_fy").mkdir(parents=True)
     (landing / "hotline_national_signals_fy" / "table.xlsx").write_bytes(b"x")
     (landing / "hotline_national_signals_fy" / "bad name.csv").write_text("x")
-    skipped = discover([landing], data_dir / "warehouse.duckdb").skipped
+    skipped = discover([landing], Warehouse(data_dir / "warehouse.duckdb")).skipped
     assert any("table.xlsx: not a file type hotline_national_signals_fy/ takes (expected .csv)" in s for s in skipped)
     assert any("'bad name.csv' is not a plain name" in s for s in skipped)
 
 
 def test_accepted_versions_are_found_by_path_or_sha_prefix(data_dir: Path) -> None:
-    warehouse = data_dir / "warehouse.duckdb"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
     version = stage_copy(data_dir / "landing", "fiscal")
     _promote(warehouse, version)
     assert find_accepted(warehouse, version.sha256[:8]) == [version]
@@ -79,7 +80,7 @@ def test_accepted_versions_are_found_by_path_or_sha_prefix(data_dir: Path) -> No
 
 
 def test_the_same_bytes_under_another_name_are_a_duplicate_delivery(data_dir: Path) -> None:
-    warehouse = data_dir / "warehouse.duckdb"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
     original = stage_copy(data_dir / "landing", "fiscal")
     _promote(warehouse, original)
     copy = stage_copy(data_dir / "landing", "fiscal_copy")

@@ -15,7 +15,7 @@ import pytest
 from orchestration.engine.batch import Batch
 from orchestration.engine.ledger import accepted_versions
 from orchestration.engine.raw_tables import read_state
-from orchestration.engine.warehouse import WarehouseBusy, candidate_path, writer_lock
+from orchestration.engine.warehouse import Warehouse, WarehouseBusy, writer_lock
 from tests.unit.conftest import stage_copy
 
 HOLD_LOCK = """
@@ -58,11 +58,11 @@ def test_the_lock_of_a_writer_killed_with_sigkill_is_free_at_once(tmp_path: Path
 
 
 def test_prepare_writes_only_the_candidate_and_promote_swaps_it_in(data_dir: Path) -> None:
-    warehouse = data_dir / "warehouse.duckdb"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
     version = stage_copy(data_dir / "landing", "fiscal")
     batch = Batch("batch-1", "run-1", warehouse, accepted=[version])
     candidate = batch.prepare()
-    assert candidate == candidate_path(warehouse) and not warehouse.exists()
+    assert candidate == warehouse.candidate_path and not warehouse.path.exists()
     with duckdb.connect(str(candidate), read_only=True) as conn:
         assert conn.execute("select count(*) from raw.hotline_national_signals_fy").fetchone() == (12,)
         assert conn.execute("select outcome, row_count from raw.load_log").fetchall() == [("loaded", 12)]
@@ -73,23 +73,23 @@ def test_prepare_writes_only_the_candidate_and_promote_swaps_it_in(data_dir: Pat
 
 
 def test_a_batch_closed_without_promote_leaves_the_live_warehouse_as_it_was(data_dir: Path) -> None:
-    warehouse = data_dir / "warehouse.duckdb"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
     first = stage_copy(data_dir / "landing", "fiscal")
     promoted = Batch("batch-1", "run-1", warehouse, accepted=[first])
     promoted.prepare()
     promoted.promote("all", [first])
-    before = warehouse.read_bytes()
+    before = warehouse.path.read_bytes()
     second = stage_copy(data_dir / "landing", "fiscal_again", edit="2025,1,,1,1\n")
     failed = Batch("batch-2", "run-2", warehouse, accepted=[second])
     failed.prepare()
     failed.close()
-    assert not candidate_path(warehouse).exists()
-    assert warehouse.read_bytes() == before
+    assert not warehouse.candidate_path.exists()
+    assert warehouse.path.read_bytes() == before
     assert accepted_versions(warehouse) == {first.key}
 
 
 def test_a_retraction_deletes_the_rows_and_files_the_version_in_quarantine(data_dir: Path) -> None:
-    warehouse = data_dir / "warehouse.duckdb"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
     version = stage_copy(data_dir / "landing", "fiscal")
     loading = Batch("batch-1", "run-1", warehouse, accepted=[version])
     loading.prepare()
@@ -97,7 +97,7 @@ def test_a_retraction_deletes_the_rows_and_files_the_version_in_quarantine(data_
     retracting = Batch("batch-2", "run-2", warehouse, retracted=[version])
     retracting.prepare()
     retracting.promote("publish", [])
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
+    with duckdb.connect(str(warehouse.path), read_only=True) as conn:
         assert conn.execute("select count(*) from raw.hotline_national_signals_fy").fetchone() == (0,)
     assert accepted_versions(warehouse) == set()
     assert (data_dir / "quarantine" / version.kind / "fiscal" / version.sha256 / "report.json").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 from orchestration.engine.batch import Batch
 from orchestration.engine.land import DUPLICATE_CHECK, land
 from orchestration.engine.versions import FileVersion
+from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.quality.validate import References, validate
 from tests.unit.conftest import FISCAL, KIND, stage_copy
@@ -30,7 +31,7 @@ def test_a_hundredfold_figure_is_refused_naming_its_line_field_and_the_year_befo
 
 
 def test_the_same_bytes_under_another_name_are_refused_at_landing_naming_the_earlier_file(data_dir: Path) -> None:
-    warehouse = data_dir / "warehouse.duckdb"
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
     original = stage_copy(data_dir / "landing", "national_signals")
     batch = Batch("batch", "run", warehouse, accepted=[original])
     batch.prepare()
@@ -49,6 +50,6 @@ def test_a_file_that_does_not_parse_is_refused_by_the_parse_check_alone(data_dir
     bad = folder / "broken.csv"
     bad.write_text("fiscal_year;total_signals\n2013;1\n", encoding="utf-8")
 
-    landing = land(FileVersion(KIND, "broken", str(bad), ""), data_dir / "warehouse.duckdb")
+    landing = land(FileVersion(KIND, "broken", str(bad), ""), Warehouse(data_dir / "warehouse.duckdb"))
     assert landing.outcomes == [] and landing.parse_error is not None
     assert landing.first_problem.startswith(f"{bad}, line 1 (header): the header has one column: wrong delimiter?")

@@ -31,7 +31,6 @@ from orchestration.engine.audit import (
 )
 from orchestration.engine.batch import Batch
 from orchestration.engine.versions import FileVersion
-from orchestration.engine.warehouse import candidate_path
 from orchestration.settings import DUCKDB_PATH_ENV
 
 # dagster-dbt keeps each dbt node's unique id in its asset and check specs' metadata.
@@ -86,8 +85,8 @@ class DagsterDbt:
         """`dbt build` of the run's selection in the candidate: the results that block promotion."""
         # dbt's profile names `<HT_DUCKDB_PATH>.candidate`: the file prepared here, never the live one.
         warehouse = self.batch.warehouse
-        if self.batch.candidate != candidate_path(warehouse) or os.environ.get(DUCKDB_PATH_ENV) != str(warehouse):
-            raise dg.Failure(f"dbt would not write {self.batch.candidate}: set {DUCKDB_PATH_ENV} to {warehouse}")
+        if self.batch.candidate != warehouse.candidate_path or os.environ.get(DUCKDB_PATH_ENV) != str(warehouse.path):
+            raise dg.Failure(f"dbt would not write {self.batch.candidate}: set {DUCKDB_PATH_ENV} to {warehouse.path}")
         selected, every = len(self.context.selected_asset_keys), len(_every_key(self.context))
         self.context.log.info(f"dbt build of {selected} of {every} models and seeds with their tests, in this process")
         self.last = self.dbt.run(_build_args(self.context))
@@ -172,4 +171,4 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: InProcessDbt, w
     for version in accepted:
         context.log_event(_tested_event(version, True, "every error-level dbt test passed with this file loaded"))
     context.log.info(f"Promoted the tested candidate: {len(accepted)} new file version(s) are live ({selection})")
-    yield from _events(context, dbt_run.last, batch.warehouse)
+    yield from _events(context, dbt_run.last, batch.warehouse.path)
