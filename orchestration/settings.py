@@ -118,12 +118,20 @@ def redacted(libpq: str) -> str:
     return re.sub(r"(password\s*=\s*)\S+", r"\1***", libpq, flags=re.IGNORECASE)
 
 
-def lake_data_path() -> str:
-    """Where DuckLake writes its Parquet files: a directory (default `<data dir>/lake/`) or `s3://bucket/prefix/`."""
-    path = os.environ.get(LAKE_DATA_PATH_ENV) or str(data_dir() / "lake")
+def lake_data_path() -> str | None:
+    """Where DuckLake writes its Parquet files, when set: a directory or `s3://bucket/prefix/`. Unset, a lake that
+    exists keeps the path its catalog records, and a new one is created in `default_lake_data_path()`."""
+    path = os.environ.get(LAKE_DATA_PATH_ENV)
+    if not path:
+        return None
     if "://" not in path:
         path = str(Path(path).resolve())
     return path.rstrip("/") + "/"
+
+
+def default_lake_data_path() -> str:
+    """Where a new lake keeps its data files when HT_LAKE_DATA_PATH is unset: `<data dir>/lake/`."""
+    return str(data_dir() / "lake") + "/"
 
 
 def lake_s3_options() -> dict[str, str]:

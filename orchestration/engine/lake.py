@@ -45,7 +45,7 @@ import duckdb
 from orchestration.engine.extensions import connection_config, extension_directory, install_extensions
 from orchestration.engine.raw_tables import read_state
 from orchestration.engine.warehouse import Warehouse, WarehouseBusy, create_view_sql
-from orchestration.settings import redacted
+from orchestration.settings import default_lake_data_path, redacted
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ create table if not exists {LAKE_ALIAS}.{LEDGER_SCHEMA}.refused (
 """
 # Schemas DuckDB makes by itself: never part of what a batch publishes.
 _BUILT_IN_SCHEMAS = ("main", "information_schema", "pg_catalog", LEDGER_SCHEMA)
-# DuckLake's words when a read-only attach finds no catalog yet.
-_NOT_CREATED = "creating a new DuckLake is explicitly disabled"
+# DuckLake's words when an attach finds no lake in the catalog yet (read-write without a data path, read-only).
+_NOT_CREATED = ("data_path is not set", "creating a new DuckLake is explicitly disabled")
 
 
 class LakeUnavailable(RuntimeError):
@@ -92,40 +92,46 @@ def _extensions_ready() -> Path:
 def attach(
     conn: duckdb.DuckDBPyConnection,
     catalog: str,
-    data_path: str,
+    data_path: str | None,
     *,
     alias: str = LAKE_ALIAS,
     read_only: bool = False,
     snapshot: int | None = None,
     s3: dict[str, str] | None = None,
 ) -> None:
-    """Attach the lake to `conn` as `alias`: read-write at its head, or read-only (pinned to `snapshot`)."""
+    """Attach the lake to `conn` as `alias`: read-write at its head, or read-only (pinned to `snapshot`).
+
+    `data_path` None: the path the catalog records (a new lake is created in `default_lake_data_path()`).
+    """
     conn.execute(f"set extension_directory = '{_extensions_ready()}'")
-    if data_path.startswith("s3://") and s3:
+    if s3:  # a data path on S3 (set here, or recorded by the catalog)
         options = ", ".join(f"{name} '{value}'" for name, value in s3.items())
         conn.execute(f"create or replace secret ht_lake_s3 (type s3, {options})")
-    options = [f"data_path '{data_path}'"]
+    options = [f"data_path '{data_path}'"] if data_path else []
     if read_only:
         options.append("read_only")
     if snapshot is not None:
         options.append(f"snapshot_version {int(snapshot)}")
     quoted = catalog.replace("'", "''")
+    statement = f"attach 'ducklake:postgres:{quoted}' as {alias}" + (f" ({', '.join(options)})" if options else "")
     try:
         try:
-            conn.execute(f"attach 'ducklake:postgres:{quoted}' as {alias} ({', '.join(options)})")
+            conn.execute(statement)
         except duckdb.InvalidInputException as error:
-            if not read_only or _NOT_CREATED not in str(error):
+            if not any(words in str(error) for words in _NOT_CREATED):
                 raise
-            # A reader of a lake nobody wrote yet: create the (empty) catalog, then read it.
-            conn.execute(f"attach 'ducklake:postgres:{quoted}' as ht_new_lake (data_path '{data_path}')")
+            # No lake in this catalog yet: create it (empty), then attach as asked.
+            new_path = data_path or default_lake_data_path()
+            conn.execute(f"attach 'ducklake:postgres:{quoted}' as ht_new_lake (data_path '{new_path}')")
             conn.execute("detach ht_new_lake")
-            conn.execute(f"attach 'ducklake:postgres:{quoted}' as {alias} ({', '.join(options)})")
+            conn.execute(statement)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise LakeUnavailable(
-            f"Cannot open the lake (catalog {redacted(catalog)}, data path {data_path}): {first_line}. "
-            "Check that PostgreSQL is running and HT_LAKE_CATALOG names its database (the password comes from "
-            "PGPASSWORD or ~/.pgpass), and that HT_LAKE_DATA_PATH is reachable from this host."
+            f"Cannot open the lake (catalog {redacted(catalog)}, data path {data_path or 'as the catalog records'}): "
+            f"{first_line}. Check that PostgreSQL is running and HT_LAKE_CATALOG names its database (the password "
+            "comes from PGPASSWORD or ~/.pgpass), and that HT_LAKE_DATA_PATH (when set) is the lake's data path "
+            "and reachable from this host."
         ) from error
 
 
@@ -190,18 +196,27 @@ def copy_relations(
     Views are written last, with their SQL as the source holds it (names without a catalog: they resolve in the
     database that holds them). Runs inside the caller's transaction.
     """
+    existing = relations(conn, target)
+
+    def drop(relation: Relation) -> None:
+        there = existing.get((relation.schema, relation.name))
+        if there is not None:  # DuckDB's `drop view` refuses a table of that name, so drop what is there
+            conn.execute(f"drop {there.kind} {target}.{there.qualified}")
+
     for relation in dropped:
-        conn.execute(f"drop {relation.kind} if exists {target}.{relation.qualified}")
+        drop(relation)
     for schema in sorted({relation.schema for relation in changed}):
         conn.execute(f'create schema if not exists {target}."{schema}"')
     conn.execute(f"use {target}")
+    views = _dependency_order([r for r in changed if r.kind == "view"])
+    # Views first out (a view may read a table about to be replaced), then tables in, then views in.
+    for relation in reversed(views):
+        drop(relation)
     for relation in [r for r in changed if r.kind == "table"]:
-        conn.execute(f"drop view if exists {target}.{relation.qualified}")
-        conn.execute(f"drop table if exists {target}.{relation.qualified}")
+        drop(relation)
         conn.execute(relation.sql)
         conn.execute(f"insert into {target}.{relation.qualified} select * from {source}.{relation.qualified}")
-    for relation in _dependency_order([r for r in changed if r.kind == "view"]):
-        conn.execute(f"drop table if exists {target}.{relation.qualified}")
+    for relation in views:
         conn.execute(create_view_sql(relation.schema, relation.name, relation.sql))
 
 
@@ -258,7 +273,9 @@ def _commit_of(conn: duckdb.DuckDBPyConnection, batch_id: str) -> int:
 class LakeWarehouse(Warehouse):
     """The warehouse published into DuckLake; `path` is this host's working copy of the published state."""
 
-    def __init__(self, path: Path, catalog: str, data_path: str, s3: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, path: Path, catalog: str, data_path: str | None = None, s3: dict[str, str] | None = None
+    ) -> None:
         super().__init__(path)
         self.catalog = catalog
         self.data_path = data_path
@@ -266,7 +283,8 @@ class LakeWarehouse(Warehouse):
         self._lock_connection: Any = None
 
     def __str__(self) -> str:
-        return f"DuckLake {redacted(self.catalog)} (data {self.data_path}; working copy {self.path})"
+        data = self.data_path or "as its catalog records"
+        return f"DuckLake {redacted(self.catalog)} (data {data}; working copy {self.path})"
 
     @property
     def synced_marker(self) -> Path:

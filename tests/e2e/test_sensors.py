@@ -147,6 +147,7 @@ def test_batch_that_failed_three_times_waits_for_a_fix(private_warehouse: BuiltW
 
 def test_files_no_parser_takes_are_named_not_ignored(tmp_path: Path) -> None:
     from orchestration.engine.ledger import discover
+    from orchestration.engine.warehouse import Warehouse
 
     folder = tmp_path / "landing" / "report_releases"
     folder.mkdir(parents=True)
@@ -154,7 +155,7 @@ def test_files_no_parser_takes_are_named_not_ignored(tmp_path: Path) -> None:
     bad_name = folder / "my report.yaml"
     bad_name.write_text(NEW_RELEASE.read_text())
     _settled(bad_name)
-    found = discover([tmp_path / "landing"], tmp_path / "warehouse.duckdb")
+    found = discover([tmp_path / "landing"], Warehouse(tmp_path / "warehouse.duckdb"))
     assert found.pending == []
     assert sorted(found.skipped) == [
         f"{bad_name}: the file name 'my report.yaml' is not a plain name (letters, digits, '-' and '_', at most 100);"

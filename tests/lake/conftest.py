@@ -50,6 +50,14 @@ class PostgresServer:
     port: int
     folder: Path
 
+    def pg_ctl(self, *args: str) -> list[str]:
+        """The command line of `pg_ctl <args>` for this server, as the user it runs as."""
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        log = str(self.folder / "server.log")  # the server's output, never a pipe of the caller's
+        command = [str(server_bin_dir() / "pg_ctl"), "-D", str(self.folder / "data"), "-o", options, "-l", log, "-w"]
+        command += args
+        return _as_server_user(command)
+
     def connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
         return psycopg2.connect(host=self.host, port=self.port, user=SUPERUSER, dbname=database)
 
