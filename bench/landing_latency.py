@@ -1,6 +1,11 @@
 """The event path with the real daemon: landing -> published latency, a burst of files, and the sensor's tick.
 
 Usage: uv run python -m bench.landing_latency [--events 10] [--burst 110] [--files 10000]
+           [--lake-server "host=127.0.0.1 port=5432 user=postgres"]
+
+With `--lake-server` (a PostgreSQL server where the bench may create databases `ht_bench_*`), the latency is
+measured twice in one run, side by side: `make dev` on the embedded profile, then the scale-out shape: the three
+Dagster services apart (`ht-warehouse services`) with the instance in PostgreSQL and the warehouse on DuckLake.
 
 1. `ht-warehouse build` twice on a fresh data dir: the full build, then the build with nothing new.
 2. Latency: each event drops a re-issued real release (its shipped bytes plus a unique comment line, so a new
@@ -53,6 +58,12 @@ def _batch_runs(data_dir: Path) -> list:
         return [r for r in instance.get_runs() if r.job_name == "process_batch"]
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def burst(files: int, data_dir: Path, landing: Path, shows) -> dict:
     """`files` re-issued releases at once, each in its own subfolder (new versions of real releases, marked by a
     SYNTHETIC comment line): the batch runs they take and the time until every version is published."""
@@ -91,11 +102,32 @@ def burst(files: int, data_dir: Path, landing: Path, shows) -> dict:
     }
 
 
-def latency(events: int, data_dir: Path, burst_files: int = 110) -> dict:
+def _scale_out_env(server: str) -> dict[str, str]:
+    """New databases for the lake's catalog and Dagster's instance on the server; the settings that name them."""
+    import psycopg2
+    from psycopg2.extensions import parse_dsn
+
+    conn = psycopg2.connect(f"{server} dbname=postgres")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            for name in ("ht_bench_lake", "ht_bench_dagster"):
+                cursor.execute(f"drop database if exists {name} with (force)")
+                cursor.execute(f"create database {name}")
+    finally:
+        conn.close()
+    words = parse_dsn(server)
+    url = f"postgresql://{words.get('user', 'postgres')}@{words.get('host', '127.0.0.1')}:{words.get('port', 5432)}"
+    return {"HT_LAKE_CATALOG": f"{server} dbname=ht_bench_lake", "HT_DAGSTER_POSTGRES_URL": f"{url}/ht_bench_dagster"}
+
+
+def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: str | None = None) -> dict:
     import duckdb
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HT_", "DBT_", "DAGSTER_HOME"))}
     env["HT_DATA_DIR"] = str(data_dir)
+    if lake_server:
+        env.update(_scale_out_env(lake_server))
     bin_dir = Path(sys.executable).parent
     print(f"building a warehouse in {data_dir} ...", flush=True)
     builds = []
@@ -104,12 +136,11 @@ def latency(events: int, data_dir: Path, burst_files: int = 110) -> dict:
         subprocess.run([str(bin_dir / "ht-warehouse"), "build"], env=env, check=True, capture_output=True)
         builds.append(time.monotonic() - started)
     print(f"  full build {builds[0]:.1f}s, build with nothing new {builds[1]:.2f}s", flush=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     log = (data_dir / "dg-dev.log").open("w")
+    serve = ["services", "--grpc-port", str(_free_port())] if lake_server else ["dev"]
     server = subprocess.Popen(
-        [str(bin_dir / "ht-warehouse"), "dev", "--port", str(port)],
+        [str(bin_dir / "ht-warehouse"), *serve, "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=log,
@@ -152,7 +183,8 @@ def latency(events: int, data_dir: Path, burst_files: int = 110) -> dict:
             _wait(lambda sha=sha: shows(sha))
             timings.append(time.monotonic() - started)
             print(f"  event {event + 1:>2}: {original.name} published after {timings[-1]:.1f}s", flush=True)
-        burst_result = burst(burst_files, data_dir, landing, shows)
+        if burst_files:
+            burst_result = burst(burst_files, data_dir, landing, shows)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -210,6 +242,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--burst", type=int, default=110)
     parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--lake-server", help="also measure the services on PostgreSQL with the lake (libpq words)")
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="ht-bench-"))
     result = {
@@ -217,9 +250,18 @@ def main() -> None:
         "latency": latency(args.events, data_dir / "latency", args.burst),
         "sensor": sensor_tick(args.files, data_dir / "sensor"),
     }
+    if args.lake_server:
+        # The burst reads the run list from the instance: measured on the embedded profile only.
+        result["latency_scale_out"] = latency(args.events, data_dir / "scale-out", 0, args.lake_server)
     lat, sen = result["latency"], result["sensor"]
     print()
     print(f"landing -> published over {lat['events']} events: p50 {lat['p50_s']:.1f}s, p95 {lat['p95_s']:.1f}s")
+    if args.lake_server:
+        out = result["latency_scale_out"]
+        print(
+            f"  with the services apart, on PostgreSQL and DuckLake: p50 {out['p50_s']:.1f}s, p95 {out['p95_s']:.1f}s "
+            f"({out['p50_s'] / lat['p50_s']:.2f}x); full build {out['full_build_s']}s vs {lat['full_build_s']}s"
+        )
     print(f"full build {lat['full_build_s']}s; build with nothing new {lat['nothing_new_build_s']}s")
     print(f"burst: {lat['burst']}")
     print(

@@ -64,8 +64,9 @@ class ProgressFormatter(logging.Formatter):
             return f"{elapsed}   {mark} check {evaluation.check_name} on {asset} {verdict}{description}"
         if kind == "STEP_FAILURE":
             error = event.event_specific_data.error
-            while error is not None and error.cause is not None:
-                error = error.cause  # the user's exception, not Dagster's wrapper
+            # The user's exception, not Dagster's wrappers around it (nor what the user's exception wraps).
+            while error is not None and error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+                error = error.cause
             return f"{elapsed} ✗ {event.step_key} failed: {error.message.strip() if error else ''}"
         if kind in ("RUN_SUCCESS", "RUN_FAILURE"):
             return f"{elapsed} {kind.replace('_', ' ').lower()}"

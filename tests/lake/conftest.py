@@ -1,24 +1,32 @@
-"""Fixtures of the scale-out tests: a private PostgreSQL server that the tests start and stop themselves.
+"""Fixtures of the scale-out tests: a private PostgreSQL server that the tests start and stop themselves, and a
+lake (HT_LAKE_CATALOG) built on it.
 
 Debian's `postgresql` package provides the server (`make test-lake` installs it with apt-get when it is missing).
 Each pytest process starts its own server in a temporary folder on a free loopback port (about a second) and
-each xdist worker gets a database of its own; the server and its folder are removed at the end, even when a
-test failed.
+each xdist worker gets databases of its own; the server and its folder are removed at the end, even when a
+test failed. `lake_golden` is `ht-warehouse build` of the shipped sources on the lake profile, once per worker;
+`lake_host` gives a test its own copy of it (`CREATE DATABASE ... TEMPLATE`, and a copy of the data dir; the
+copies share the golden lake's data path: DuckLake writes new files under new names and never rewrites one).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 import pytest
+
+from tests.conftest import BIN_DIR, BUILD_TIMEOUT, PROJECT_ROOT, clean_env, copy_data_dir
 
 # Debian installs each major version's server binaries here (postgresql-15 on bookworm).
 SERVER_BINARIES = Path("/usr/lib/postgresql")
@@ -107,3 +115,119 @@ def postgres_server() -> Iterator[PostgresServer]:
 def dagster_postgres_url(postgres_server: PostgresServer, worker_id: str) -> str:
     """This xdist worker's own database for Dagster's instance storage."""
     return postgres_server.create_database(f"dagster_{worker_id}")
+
+
+# A separate process (another host's BI tool): the pointer at the lake's head, then the lake pinned to it.
+READER = textwrap.dedent(
+    """
+    import json, sys
+    import duckdb
+    catalog, extensions, query = sys.argv[1:4]
+    conn = duckdb.connect(config={"extension_directory": extensions})
+    conn.execute(f"attach 'ducklake:postgres:{catalog}' as head (read_only)")
+    snapshot = conn.execute("select max(lake_snapshot) from head.ht_ledger.published").fetchone()[0]
+    conn.execute(f"attach 'ducklake:postgres:{catalog}' as lake (read_only, snapshot_version {snapshot})")
+    conn.execute("use lake")
+    print(json.dumps({"snapshot": snapshot, "rows": conn.execute(query).fetchall()}, default=str))
+    """
+)
+
+
+@dataclass
+class LakeHost:
+    """One host of the lake profile: its own data dir (working copy, landing, reports), the shared catalog."""
+
+    data_dir: Path
+    catalog: str
+
+    @property
+    def database(self) -> str:
+        """The catalog's database name."""
+        return dict(word.split("=", 1) for word in self.catalog.split())["dbname"]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**clean_env(self.data_dir), "HT_LAKE_CATALOG": self.catalog}
+
+    @property
+    def working_copy(self) -> Path:
+        return self.data_dir / "lake_working_copy.duckdb"
+
+    @property
+    def snapshot(self) -> Path:
+        return self.data_dir / "published" / "current" / "warehouse.duckdb"
+
+    def build(self, timeout: float = BUILD_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN_DIR / "ht-warehouse"), "build"],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def start_build(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [str(BIN_DIR / "ht-warehouse"), "build"],
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def read(self, query: str) -> dict:
+        """`query` in a separate Python process attached to the published lake snapshot."""
+        extensions = self.data_dir / "duckdb_extensions"
+        done = subprocess.run(
+            [sys.executable, "-c", READER, self.catalog, str(extensions), query],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    def published_batches(self) -> int:
+        return self.read("select count(*) from ht_ledger.published")["rows"][0][0]
+
+
+def lake_catalog(server: PostgresServer, database: str) -> str:
+    return f"dbname={database} host={server.host} port={server.port} user=postgres"
+
+
+def clone_database(server: PostgresServer, source: str, target: str) -> None:
+    conn = server.connect()
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{target}"')
+            cursor.execute(f'create database "{target}" template "{source}"')
+    finally:
+        conn.close()
+
+
+def clone_lake(golden: LakeHost, server: PostgresServer, database: str, data_dir: Path) -> LakeHost:
+    """A private copy of a lake host: its catalog database (from the golden one as a template) and data dir."""
+    clone_database(server, golden.database, database)
+    return LakeHost(copy_data_dir(golden.data_dir, data_dir), lake_catalog(server, database))
+
+
+@pytest.fixture(scope="session")
+def lake_golden(postgres_server: PostgresServer, worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> LakeHost:
+    """`ht-warehouse build` of the shipped sources on the lake profile, into a new catalog database."""
+    database = f"lake_golden_{worker_id}"
+    postgres_server.create_database(database)
+    host = LakeHost(tmp_path_factory.mktemp("lake-golden") / "data", lake_catalog(postgres_server, database))
+    built = host.build()
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert "Lake:          DuckLake snapshot" in built.stdout
+    return host
+
+
+@pytest.fixture
+def lake_host(lake_golden: LakeHost, postgres_server: PostgresServer, tmp_path: Path, request) -> Iterator[LakeHost]:
+    """A private copy of the golden lake (catalog database and data dir) for one test."""
+    yield clone_lake(lake_golden, postgres_server, f"lake_{abs(hash(request.node.nodeid)) % 10**8}", tmp_path / "data")

@@ -1,9 +1,11 @@
-"""Dagster on PostgreSQL, as the services of a scale-out deployment: a file dropped in the landing folder reaches the
-published snapshot, and the UI shows the run and the lineage, with the instance's storage in PostgreSQL.
+"""Dagster on PostgreSQL with the warehouse on DuckLake, as the services of a scale-out deployment: a file dropped
+in the landing folder reaches the published lake snapshot, and the UI shows the run and the lineage, with the
+instance's storage in PostgreSQL.
 
-On a copy of the session's CLI build, `ht-warehouse services` starts the code location as a gRPC server, the daemon
-and the webserver as three processes, with HT_DAGSTER_POSTGRES_URL naming a database of the test's own PostgreSQL
-server (tests/lake/conftest.py). The last test stops them with SIGTERM, as a service manager would.
+On a copy of the golden lake build (tests/lake/conftest.py), `ht-warehouse services` starts the code location as a
+gRPC server, the daemon and the webserver as three processes, with HT_DAGSTER_POSTGRES_URL naming a database of
+the test's own PostgreSQL server and HT_LAKE_CATALOG another. The last test stops them with SIGTERM, as a service
+manager would.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import duckdb
 import psycopg2
 import pytest
 
-from tests.conftest import BIN_DIR, PROJECT_ROOT, clean_env, copy_data_dir, process_group_members
+from tests.conftest import BIN_DIR, PROJECT_ROOT, process_group_members
+from tests.lake.conftest import LakeHost, PostgresServer, clone_lake
 
 NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
 TIMEOUT = 240
@@ -59,6 +62,7 @@ class Services:
     postgres_url: str
     process: subprocess.Popen
     log: Path
+    lake: LakeHost
 
     @property
     def snapshot(self) -> Path:
@@ -89,11 +93,18 @@ class Services:
 
 @pytest.fixture(scope="module")
 def services(
-    golden_build: tuple[Path, str], dagster_postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+    lake_golden: LakeHost,
+    postgres_server: PostgresServer,
+    dagster_postgres_url: str,
+    worker_id: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Services]:
-    """`ht-warehouse services` on a copy of the golden build, its Dagster instance in PostgreSQL."""
-    data_dir = copy_data_dir(golden_build[0], tmp_path_factory.mktemp("services") / "data")
-    env = clean_env(data_dir)
+    """`ht-warehouse services` on a copy of the golden lake, its Dagster instance in PostgreSQL too."""
+    lake = clone_lake(
+        lake_golden, postgres_server, f"lake_services_{worker_id}", tmp_path_factory.mktemp("services") / "data"
+    )
+    data_dir = lake.data_dir
+    env = lake.env
     env["HT_DAGSTER_POSTGRES_URL"] = dagster_postgres_url
     port, grpc_port = _free_port(), _free_port()
     log = data_dir / "services.log"
@@ -106,7 +117,7 @@ def services(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Services(data_dir, port, dagster_postgres_url, process, log)
+    running = Services(data_dir, port, dagster_postgres_url, process, log, lake)
 
     def serves_the_code_location() -> bool:
         try:
@@ -166,7 +177,10 @@ def test_release_dropped_in_landing_reaches_the_published_snapshot(services: Ser
             return conn.execute(sql).fetchall()
 
     latency = _wait_for(lambda: published() == [(411, "2023-2024")], "ochttf-2025 in the published snapshot")
-    print(f"landing -> published snapshot with Dagster on PostgreSQL: {latency:.1f}s")
+    print(f"landing -> published snapshot with Dagster on PostgreSQL and the lake: {latency:.1f}s")
+    # Published in the lake first: another process attached at the pointer's snapshot reads the same.
+    assert services.lake.read(sql)["rows"] == [[411, "2023-2024"]]
+    assert services.lake.published_batches() == 2
     # The run that did it (it goes on to draw the charts) is recorded in PostgreSQL.
     sql = "select run_id, status from runs where pipeline_name = 'process_batch'"
     _wait_for(lambda: services.postgres(sql)[0][1] in FINISHED, "the batch run to finish")

@@ -16,137 +16,26 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import (
-    BIN_DIR,
     BUILD_TIMEOUT,
     NEW_RELEASE,
     PROJECT_ROOT,
     SHIPPED_RELEASES,
-    ReferenceBuild,
-    clean_env,
-    copy_data_dir,
     land_mixed_batch,
     marts_contents,
     settle,
     shipped_file_count,
 )
-from tests.lake.conftest import PostgresServer
+from tests.lake.conftest import LakeHost, PostgresServer, clone_lake
 
 OCHTTF_2019_2020 = (
     "select total_victims from bi.victims_by_period_and_type "
     "where jurisdiction_id = 'US-CA-ORANGE' and period_label = '2019-2020' limit 1"
 )
-# A separate process (another host's BI tool): the pointer at the lake's head, then the lake pinned to it.
-READER = textwrap.dedent(
-    """
-    import json, sys
-    import duckdb
-    catalog, extensions, query = sys.argv[1:4]
-    conn = duckdb.connect(config={"extension_directory": extensions})
-    conn.execute(f"attach 'ducklake:postgres:{catalog}' as head (read_only)")
-    snapshot = conn.execute("select max(lake_snapshot) from head.ht_ledger.published").fetchone()[0]
-    conn.execute(f"attach 'ducklake:postgres:{catalog}' as lake (read_only, snapshot_version {snapshot})")
-    conn.execute("use lake")
-    print(json.dumps({"snapshot": snapshot, "rows": conn.execute(query).fetchall()}, default=str))
-    """
-)
-
-
-@dataclass
-class LakeHost:
-    """One host of the lake profile: its own data dir (working copy, landing, reports), the shared catalog."""
-
-    data_dir: Path
-    catalog: str
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {**clean_env(self.data_dir), "HT_LAKE_CATALOG": self.catalog}
-
-    @property
-    def working_copy(self) -> Path:
-        return self.data_dir / "lake_working_copy.duckdb"
-
-    @property
-    def snapshot(self) -> Path:
-        return self.data_dir / "published" / "current" / "warehouse.duckdb"
-
-    def build(self, timeout: float = BUILD_TIMEOUT) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BIN_DIR / "ht-warehouse"), "build"],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def start_build(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            [str(BIN_DIR / "ht-warehouse"), "build"],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-
-    def read(self, query: str) -> dict:
-        """`query` in a separate Python process attached to the published lake snapshot."""
-        extensions = self.data_dir / "duckdb_extensions"
-        done = subprocess.run(
-            [sys.executable, "-c", READER, self.catalog, str(extensions), query],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout)
-
-    def published_batches(self) -> int:
-        return self.read("select count(*) from ht_ledger.published")["rows"][0][0]
-
-
-def _catalog(server: PostgresServer, database: str) -> str:
-    return f"dbname={database} host={server.host} port={server.port} user=postgres"
-
-
-def _clone_database(server: PostgresServer, source: str, target: str) -> None:
-    conn = server.connect()
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f'drop database if exists "{target}"')
-            cursor.execute(f'create database "{target}" template "{source}"')
-    finally:
-        conn.close()
-
-
-@pytest.fixture(scope="module")
-def lake_golden(postgres_server: PostgresServer, worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> LakeHost:
-    """`ht-warehouse build` of the shipped sources on the lake profile, into a new catalog database."""
-    database = f"lake_golden_{worker_id}"
-    postgres_server.create_database(database)
-    host = LakeHost(tmp_path_factory.mktemp("lake-golden") / "data", _catalog(postgres_server, database))
-    built = host.build()
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    assert "Lake:          DuckLake snapshot" in built.stdout
-    return host
-
-
-@pytest.fixture
-def lake_host(lake_golden: LakeHost, postgres_server: PostgresServer, tmp_path: Path, request) -> Iterator[LakeHost]:
-    """A private copy of the golden lake (catalog database and data dir) for one test."""
-    database = f"lake_{abs(hash(request.node.nodeid)) % 10**8}"
-    _clone_database(postgres_server, lake_golden.catalog.split()[0].removeprefix("dbname="), database)
-    yield LakeHost(copy_data_dir(lake_golden.data_dir, tmp_path / "data"), _catalog(postgres_server, database))
 
 
 def test_a_separate_duckdb_process_reads_the_published_lake_snapshot(lake_golden: LakeHost) -> None:
@@ -170,30 +59,53 @@ def test_nothing_new_on_the_lake_profile_changes_nothing(lake_host: LakeHost) ->
     assert lake_host.published_batches() == 1
 
 
-def test_write_audit_publish_on_the_lake(lake_host: LakeHost, reference_build: ReferenceBuild) -> None:
-    """The mixed batch: the new release publishes, the release failing a dbt test and the broken file are refused,
-    recorded in the lake's ledger, and never visible to readers; the marts equal the local profile's."""
-    before = lake_host.read("select 1")
-    land_mixed_batch(lake_host.data_dir)
-    built = lake_host.build()
+@dataclass(frozen=True)
+class LakeReference:
+    host: LakeHost
+    build: subprocess.CompletedProcess[str]
+    marts: dict[str, dict]
+
+
+@pytest.fixture(scope="module")
+def lake_reference(
+    lake_golden: LakeHost, postgres_server: PostgresServer, worker_id: str, tmp_path_factory: pytest.TempPathFactory
+) -> LakeReference:
+    """The mixed batch of tests/conftest.py (a new release, a release failing a dbt test, a broken file) built
+    undisturbed on a copy of the golden lake: what the tests that disturb a build compare with."""
+    host = clone_lake(lake_golden, postgres_server, f"lake_reference_{worker_id}", tmp_path_factory.mktemp("ref"))
+    land_mixed_batch(host.data_dir)
+    built = host.build()
+    marts = {"published": marts_contents(host.snapshot), "working_copy": marts_contents(host.working_copy)}
+    return LakeReference(host, built, marts)
+
+
+def test_write_audit_publish_on_the_lake(lake_reference: LakeReference, lake_golden: LakeHost) -> None:
+    """The new release publishes; the release failing a dbt test and the broken file are refused, recorded in the
+    lake's ledger, and never visible to readers."""
+    host, built = lake_reference.host, lake_reference.build
     assert built.returncode == 1, built.stdout[-3000:] + built.stderr[-3000:]  # 1: files were refused
-    after = lake_host.read("select count(*) from raw.load_log where file_path like '%ochttf-2025.yaml'")
-    assert after["snapshot"] > before["snapshot"] and after["rows"] == [[1]]
-    refused = lake_host.read("select partition_key, refused_by from ht_ledger.refused order by 1")["rows"]
+    after = host.read("select count(*) from raw.load_log where file_path like '%ochttf-2025.yaml'")
+    assert after["rows"] == [[1]]
+    assert after["snapshot"] > lake_golden.read("select 1")["snapshot"]
+    refused = host.read("select partition_key, refused_by from ht_ledger.refused order by 1")["rows"]
     assert [key for key, _ in refused] == ["broken", "ochttf-2021b"]
     assert dict(refused)["ochttf-2021b"].startswith("warehouse tests (dbt)")
-    assert lake_host.read("select count(*) from raw.load_log where file_path like '%2021b%'")["rows"] == [[0]]
-    assert marts_contents(lake_host.snapshot) == reference_build.marts["published"]
-    assert marts_contents(lake_host.working_copy) == reference_build.marts["live"]
+    assert host.read("select count(*) from raw.load_log where file_path like '%2021b%'")["rows"] == [[0]]
+    # The working copy, the lake and its DuckDB export hold the same marts.
+    assert lake_reference.marts["published"] == lake_reference.marts["working_copy"]
+    assert (
+        host.read("select count(*) from marts.fct_victims")["rows"][0][0]
+        == (lake_reference.marts["published"]["fct_victims"][0])
+    )
 
     # A second host (empty data dir, same catalog, the same files landed) skips what the first refused and loads
     # nothing twice: it only exports its own snapshot of the published lake.
-    second = LakeHost(lake_host.data_dir.parent / "second-host", lake_host.catalog)
+    second = LakeHost(host.data_dir.parent / "second-host", host.catalog)
     land_mixed_batch(second.data_dir)
     built = second.build()
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    assert "0 new file version(s)" not in built.stdout and "new file version" not in built.stdout, built.stdout
-    assert marts_contents(second.snapshot) == reference_build.marts["published"]
+    assert "new file version" not in built.stdout, built.stdout
+    assert marts_contents(second.snapshot) == lake_reference.marts["published"]
 
 
 # Where a build is killed: the stage's first line of progress and how long to wait before SIGKILL of its group.
@@ -215,7 +127,7 @@ def _read_until(process: subprocess.Popen, marker: str) -> None:
     raise AssertionError(f"the build ended before {marker!r}:\n{''.join(lines[-30:])}")
 
 
-def test_sigkill_at_every_stage_loses_nothing_on_the_lake(lake_host: LakeHost, reference_build: ReferenceBuild) -> None:
+def test_sigkill_at_every_stage_loses_nothing_on_the_lake(lake_host: LakeHost, lake_reference: LakeReference) -> None:
     land_mixed_batch(lake_host.data_dir)
     for stage, marker, delay in KILLS:
         build = lake_host.start_build()
@@ -229,7 +141,8 @@ def test_sigkill_at_every_stage_loses_nothing_on_the_lake(lake_host: LakeHost, r
     final = lake_host.build()
     assert final.returncode in (0, 1), final.stdout[-3000:] + final.stderr[-3000:]
     assert "Nothing new:" in lake_host.build().stdout
-    assert marts_contents(lake_host.snapshot) == reference_build.marts["published"]
+    assert marts_contents(lake_host.snapshot) == lake_reference.marts["published"]
+    assert marts_contents(lake_host.working_copy) == lake_reference.marts["working_copy"]
     assert lake_host.read("select count(*) from raw.load_log where file_path like '%ochttf-2025.yaml'")["rows"] == [[1]]
 
 
@@ -301,18 +214,22 @@ def test_a_writer_killed_while_holding_the_lake_lock_does_not_block_the_next(lak
 def test_postgresql_restarted_mid_batch_fails_the_run_clearly_and_the_next_build_completes(
     lake_host: LakeHost, postgres_server: PostgresServer
 ) -> None:
-    land_mixed_batch(lake_host.data_dir)
+    landed = lake_host.data_dir / "landing" / "report_releases" / NEW_RELEASE.name
+    landed.parent.mkdir(parents=True, exist_ok=True)
+    landed.write_bytes(NEW_RELEASE.read_bytes())
+    settle(landed)
     build = lake_host.start_build()
     _read_until(build, "with their tests, in this process")
     restarted = subprocess.run(postgres_server.pg_ctl("restart", "-m", "fast"), capture_output=True, text=True)
     assert restarted.returncode == 0, restarted.stderr
     output = build.communicate(timeout=BUILD_TIMEOUT)[0]
-    assert build.returncode != 0, output[-3000:]
-    assert "Lost the lake's writer lock" in output, output[-3000:]
-    assert lake_host.read("select count(*) from raw.load_log where file_path like '%ochttf-2025.yaml'")["rows"] == [[0]]
+    assert build.returncode == 1, output[-3000:]
+    assert "Lost the lake's writer lock (its PostgreSQL session ended" in output, output[-3000:]
+    new_release = "select count(*) from raw.load_log where file_path like '%ochttf-2025.yaml'"
+    assert lake_host.read(new_release)["rows"] == [[0]]
     final = lake_host.build()
-    assert final.returncode == 1, final.stdout[-3000:] + final.stderr[-3000:]  # 1: the refused files of the batch
-    assert lake_host.read("select count(*) from raw.load_log where file_path like '%ochttf-2025.yaml'")["rows"] == [[1]]
+    assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-3000:]
+    assert lake_host.read(new_release)["rows"] == [[1]]
 
 
 # A reader that polls the published snapshot until told to stop: each read pins the pointer's snapshot and checks
