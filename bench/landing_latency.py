@@ -58,6 +58,56 @@ def _batch_runs(data_dir: Path) -> list:
         return [r for r in instance.get_runs() if r.job_name == "process_batch"]
 
 
+# Where an event's time goes, from the run's own event log: (phase, event that ends it, step of that event).
+PHASES = [
+    ("sensor: landed -> run enqueued", "PIPELINE_ENQUEUED", None),
+    ("queue: enqueued -> launched", "PIPELINE_STARTING", None),
+    ("launch: run worker process start and imports", "PIPELINE_START", None),
+    ("ingest step", "STEP_SUCCESS", "ingest_batch"),
+    ("dbt step (build, tests, promote)", "STEP_SUCCESS", "warehouse_dbt_models"),
+    ("publish step (snapshot)", "STEP_SUCCESS", "published__warehouse_snapshot"),
+]
+
+
+def _phases(dagster_home: Path, env: dict[str, str], dropped_at: list[float]) -> list[dict[str, float]]:
+    """Per event, the seconds of each phase of PHASES, from the timestamps of the batch run that published it."""
+    import dagster as dg
+
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("HT_")})  # the instance file names them
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            runs = sorted(
+                (r for r in instance.get_runs() if r.job_name == "process_batch"),
+                key=lambda r: instance.get_run_record_by_id(r.run_id).create_timestamp.timestamp(),
+            )
+            stamps = []
+            for run in runs:
+                first: dict[tuple[str, str | None], float] = {}
+                for record in instance.all_logs(run.run_id):
+                    if record.dagster_event is not None:
+                        key = (record.dagster_event.event_type_value, record.dagster_event.step_key)
+                        first.setdefault(key, record.timestamp)
+                stamps.append(first)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    phases = []
+    for dropped in dropped_at:
+        after = [s for s in stamps if s.get(("PIPELINE_ENQUEUED", None), 0) > dropped]
+        if not after:
+            continue
+        previous, row = dropped, {}
+        for name, event, step in PHASES:
+            at = after[0].get((event, step))
+            if at is None:
+                break
+            row[name], previous = at - previous, at
+        if len(row) == len(PHASES):
+            phases.append(row)
+    return phases
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -168,7 +218,7 @@ def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: st
         except OSError:
             return False
 
-    timings = []
+    timings, dropped_at = [], []
     burst_result: dict = {}
     try:
         _wait(up, timeout=120)
@@ -179,6 +229,7 @@ def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: st
             content = original.read_bytes() + f"# Re-issued for the latency benchmark, event {event}.\n".encode()
             sha = hashlib.sha256(content).hexdigest()
             started = time.monotonic()
+            dropped_at.append(time.time())
             (landing / original.name).write_bytes(content)
             _wait(lambda sha=sha: shows(sha))
             timings.append(time.monotonic() - started)
@@ -189,9 +240,13 @@ def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: st
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
         log.close()
+    phases = _phases(data_dir / "dagster_home", env, dropped_at)
     return {
         "full_build_s": round(builds[0], 1),
         "nothing_new_build_s": round(builds[1], 2),
+        "phases_median_s": {
+            name: round(_percentile([p[name] for p in phases], 0.5), 2) for name in (phases[0] if phases else {})
+        },
         "burst": burst_result,
         "events": events,
         "latencies_s": [round(t, 2) for t in timings],
@@ -264,6 +319,9 @@ def main() -> None:
         )
     print(f"full build {lat['full_build_s']}s; build with nothing new {lat['nothing_new_build_s']}s")
     print(f"burst: {lat['burst']}")
+    for label, measured in (("make dev", lat), ("services + lake", result.get("latency_scale_out"))):
+        if measured:
+            print(f"where an event's time goes ({label}), medians: {measured['phases_median_s']}")
     print(
         f"sensor tick over {sen['files']:,} landed files: first tick {sen['first_tick_s']:.2f}s "
         f"({sen['first_tick_files_in_batch']} files in its batch, capped), steady tick {sen['steady_tick_s']:.3f}s"
