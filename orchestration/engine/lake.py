@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -270,6 +271,48 @@ def _commit_of(conn: duckdb.DuckDBPyConnection, batch_id: str) -> int:
     ).fetchone()[0]
 
 
+class _LakeReader:
+    """One in-memory DuckDB per process and lake: the lake's head attached read-only (each new query sees the
+    latest commit) and the published snapshot attached pinned until the pointer moves. Looking at the lake then
+    costs a query, not an attach (about 0.3 s each). Queries go through cursors, so threads may share it."""
+
+    # Pinned snapshots kept attached: a reader in another thread may still be using the previous one.
+    KEEP_PINNED = 3
+
+    def __init__(self, catalog: str, data_path: str | None, s3: dict[str, str]) -> None:
+        self.catalog, self.data_path, self.s3 = catalog, data_path, s3
+        self.conn = duckdb.connect(config=connection_config(extension_directory()))
+        attach(self.conn, catalog, data_path, alias=_HEAD_ALIAS, read_only=True, s3=s3)
+        self.pinned: list[int] = []
+        self.lock = threading.Lock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.conn.cursor()
+
+    def published(self) -> int | None:
+        return published_snapshot(self.cursor(), _HEAD_ALIAS)
+
+    def pinned_cursor(self, snapshot: int) -> duckdb.DuckDBPyConnection:
+        """A cursor whose default catalog is the lake pinned at `snapshot`."""
+        alias = f"published_{int(snapshot)}"
+        with self.lock:
+            if snapshot not in self.pinned:
+                attach(
+                    self.conn, self.catalog, self.data_path, alias=alias, read_only=True, snapshot=snapshot, s3=self.s3
+                )
+                self.pinned.append(snapshot)
+                while len(self.pinned) > self.KEEP_PINNED:
+                    self.conn.execute(f"detach published_{self.pinned.pop(0)}")
+        cursor = self.cursor()
+        cursor.execute(f"use {alias}")
+        return cursor
+
+
+_HEAD_ALIAS = "lake_head"
+_READERS: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], _LakeReader] = {}
+_READERS_LOCK = threading.Lock()
+
+
 class LakeWarehouse(Warehouse):
     """The warehouse published into DuckLake; `path` is this host's working copy of the published state."""
 
@@ -298,28 +341,48 @@ class LakeWarehouse(Warehouse):
             attach(conn, self.catalog, self.data_path, read_only=read_only, snapshot=snapshot, s3=self.s3)
             yield conn
 
+    def _reader(self) -> _LakeReader:
+        key = (self.catalog, self.data_path, tuple(sorted(self.s3.items())))
+        with _READERS_LOCK:
+            if key not in _READERS:
+                _READERS[key] = _LakeReader(self.catalog, self.data_path, self.s3)
+            return _READERS[key]
+
+    def _forget_reader(self) -> None:
+        """Drop this process's reader (its PostgreSQL connection may be gone): the next look opens a new one."""
+        with _READERS_LOCK:
+            _READERS.pop((self.catalog, self.data_path, tuple(sorted(self.s3.items()))), None)
+
+    def _read(self, read: Callable[[_LakeReader], Any]) -> Any:
+        """`read` on this process's reader, once more on a new one if the first failed (a restarted server)."""
+        try:
+            return read(self._reader())
+        except duckdb.Error as error:
+            logger.info("Reopening the lake after: %s", str(error).splitlines()[0] if str(error) else error)
+            self._forget_reader()
+            return read(self._reader())
+
     def published(self) -> int | None:
         """The published snapshot id, read from the pointer table at the lake's head."""
-        with self.connect(read_only=True) as conn:
-            return published_snapshot(conn)
+        return self._read(lambda reader: reader.published())
 
     @contextlib.contextmanager
     def read_live(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
         """The published state, pinned to its snapshot, as the connection's default catalog."""
-        with self.connect(read_only=True) as conn:
-            snapshot = published_snapshot(conn)
-            if snapshot is None:
-                yield None
-                return
-            conn.execute(f"detach {LAKE_ALIAS}")
-            attach(conn, self.catalog, self.data_path, read_only=True, snapshot=snapshot, s3=self.s3)
-            conn.execute(f"use {LAKE_ALIAS}")
-            yield conn
+
+        def pinned(reader: _LakeReader) -> duckdb.DuckDBPyConnection | None:
+            snapshot = reader.published()
+            return None if snapshot is None else reader.pinned_cursor(snapshot)
+
+        cursor = self._read(pinned)
+        try:
+            yield cursor
+        finally:
+            if cursor is not None:
+                cursor.close()
 
     def attach_live(self, conn: duckdb.DuckDBPyConnection, alias: str) -> int | None:
-        attach(conn, self.catalog, self.data_path, alias=alias, read_only=True, s3=self.s3)
-        snapshot = published_snapshot(conn, alias)
-        conn.execute(f"detach {alias}")
+        snapshot = self.published()
         attach(conn, self.catalog, self.data_path, alias=alias, read_only=True, snapshot=snapshot, s3=self.s3)
         return snapshot
 
@@ -406,8 +469,7 @@ class LakeWarehouse(Warehouse):
         return super().new_candidate()
 
     def _sync_working_copy(self) -> None:
-        with self.connect(read_only=True) as conn:
-            snapshot = published_snapshot(conn)
+        snapshot = self.published()
         synced = self.synced_marker.read_text().strip() if self.synced_marker.exists() else None
         wanted = str(snapshot) if snapshot is not None else "empty"
         if synced == wanted and (snapshot is None or self.path.exists()):
@@ -459,13 +521,16 @@ class LakeWarehouse(Warehouse):
         self.synced_marker.write_text(f"{snapshot}\n")
 
     def refused_versions(self) -> set[tuple[str, str, str]]:
-        with self.connect(read_only=True) as conn:
-            if not _has_table(conn, "refused"):
+        def refused(reader: _LakeReader) -> set[tuple[str, str, str]]:
+            cursor = reader.cursor()
+            if not _has_table(cursor, "refused", _HEAD_ALIAS):
                 return set()
-            rows = conn.execute(
-                f"select source_kind, partition_key, file_sha256 from {LAKE_ALIAS}.{LEDGER_SCHEMA}.refused"
+            rows = cursor.execute(
+                f"select source_kind, partition_key, file_sha256 from {_HEAD_ALIAS}.{LEDGER_SCHEMA}.refused"
             ).fetchall()
-        return {(kind, key, sha) for kind, key, sha in rows}
+            return {(kind, key, sha) for kind, key, sha in rows}
+
+        return self._read(refused)
 
     def record_refusal(self, key: tuple[str, str, str], path: str, report: dict[str, Any]) -> None:
         kind, partition_key, sha256 = key
