@@ -30,7 +30,7 @@ from pathlib import Path
 
 import psycopg2
 
-from bench.scale import _table
+from bench.scale import _table, save_results
 from bench.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,11 +141,7 @@ def main() -> None:
             local, lake = rows[-2]["full_build_s"], rows[-1]["full_build_s"]
             print(f"  lake / local full build at {scale}x: {lake / local:.2f}")
     finally:
-        out_dir = Path(os.environ.get("HT_DATA_DIR", ROOT / "data")) / "bench"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        out = out_dir / f"profiles-{time.strftime('%Y%m%d-%H%M%S')}.json"
-        out.write_text(json.dumps(rows, indent=2))
-        print(f"\nSaved {out}")
+        save_results("profiles", rows)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -173,6 +173,16 @@ def code_location_load(workdir: Path) -> dict:
     }
 
 
+def save_results(name: str, results: object) -> Path:
+    """Save a bench's results as `$HT_DATA_DIR/bench/<name>-<time>.json` and say where."""
+    out_dir = Path(os.environ.get("HT_DATA_DIR", ROOT / "data")) / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nSaved {out}")
+    return out
+
+
 def _table(title: str, rows: list[dict]) -> None:
     print(f"\n{title}")
     if not rows:
@@ -213,11 +223,7 @@ def main() -> None:
                 results["full_build"].append(full_build(scale, workdir, synthetic))
                 _table("Full build: orchestrated vs raw loads + dbt vs compiled SQL", results["full_build"])
     finally:
-        out_dir = Path(os.environ.get("HT_DATA_DIR", ROOT / "data")) / "bench"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        out = out_dir / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.json"
-        out.write_text(json.dumps(results, indent=2))
-        print(f"\nSaved {out}")
+        save_results("scale", results)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +64,16 @@ def query(database: Path, sql: str) -> list[tuple]:
     """Rows of one query on a DuckDB file, opened read-only (as BI tools open the snapshot)."""
     with duckdb.connect(str(database), read_only=True) as conn:
         return conn.execute(sql).fetchall()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float) -> float:
+    """Poll `condition` twice a second until it holds; the seconds it took, or AssertionError naming `what`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def copy_data_dir(source: Path, target: Path) -> Path:

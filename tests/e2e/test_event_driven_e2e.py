@@ -24,7 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import BIN_DIR, PROJECT_ROOT, clean_env, copy_data_dir, shipped_file_count
+from tests.conftest import BIN_DIR, PROJECT_ROOT, clean_env, copy_data_dir, shipped_file_count, wait_for
 
 NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
 SNAPSHOT_READER = PROJECT_ROOT / "tests/snapshot_reader.py"
@@ -62,12 +62,7 @@ class Deployment:
 
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return wait_for(condition, what, timeout)
 
 
 def _free_port() -> int:

@@ -69,14 +69,15 @@ class PostgresServer:
     def connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
         return psycopg2.connect(host=self.host, port=self.port, user=SUPERUSER, dbname=database)
 
-    def create_database(self, name: str) -> str:
-        """A new, empty database; returns its URL (no password: the server trusts loopback connections)."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, empty or a copy of `template`; returns its URL (no password: the server trusts
+        loopback connections)."""
         conn = self.connect()
         try:
             conn.autocommit = True
             with conn.cursor() as cursor:
                 cursor.execute(f'drop database if exists "{name}"')
-                cursor.execute(f'create database "{name}"')
+                cursor.execute(f'create database "{name}"' + (f' template "{template}"' if template else ""))
         finally:
             conn.close()
         return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{name}"
@@ -198,20 +199,9 @@ def lake_catalog(server: PostgresServer, database: str) -> str:
     return f"dbname={database} host={server.host} port={server.port} user=postgres"
 
 
-def clone_database(server: PostgresServer, source: str, target: str) -> None:
-    conn = server.connect()
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f'drop database if exists "{target}"')
-            cursor.execute(f'create database "{target}" template "{source}"')
-    finally:
-        conn.close()
-
-
 def clone_lake(golden: LakeHost, server: PostgresServer, database: str, data_dir: Path) -> LakeHost:
     """A private copy of a lake host: its catalog database (from the golden one as a template) and data dir."""
-    clone_database(server, golden.database, database)
+    server.create_database(database, template=golden.database)
     return LakeHost(copy_data_dir(golden.data_dir, data_dir), lake_catalog(server, database))
 
 

@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from tests.conftest import BIN_DIR, PROJECT_ROOT, process_group_members
+from tests.conftest import BIN_DIR, PROJECT_ROOT, process_group_members, wait_for
 from tests.lake.conftest import LakeHost, PostgresServer, clone_lake
 
 NEW_RELEASE = PROJECT_ROOT / "tests/data/releases/ochttf-2025.yaml"
@@ -47,12 +46,7 @@ def _free_port() -> int:
 
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return wait_for(condition, what, timeout)
 
 
 @dataclass
