@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt.assets import warehouse_dbt_models
+from orchestration.defs.dbt.checks import TEST_RESULTS
 from orchestration.defs.landed import LANDED_CHECKS
 from orchestration.engine.charts import draw_charts
 from orchestration.engine.raw_tables import read_state
@@ -64,10 +65,37 @@ def latest_evaluations(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey
     return records
 
 
+def _test_rows(record: Any) -> list[dict[str, Any]]:
+    """A model's `dbt_tests` evaluation as one row per dbt test it lists."""
+    row = _check_row(record)
+    tests = record.event.asset_check_evaluation.metadata.get(TEST_RESULTS)
+    if tests is None:  # an evaluation written before checks were grouped per model
+        return [row]
+    return [
+        {
+            **row,
+            "check_name": test["test"],
+            "passed": test["status"] == "pass",
+            "severity": "WARN" if test["status"] == "warn" else "ERROR",
+            "description": test["message"] or None,
+        }
+        for test in tests.value
+    ]
+
+
+def latest_dbt_test_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
+    """The latest result of every dbt test, a row each (check_name is the test's name), from the models' checks."""
+    return [
+        row
+        for record in latest_evaluations(instance, list(warehouse_dbt_models.check_keys))
+        for row in _test_rows(record)
+    ]
+
+
 def _latest_check_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
     """The latest result of every dbt test, and of every landing check per file."""
     storage = instance.event_log_storage
-    rows = [_check_row(r) for r in latest_evaluations(instance, list(warehouse_dbt_models.check_keys))]
+    rows = latest_dbt_test_results(instance)
     for checks in LANDED_CHECKS:
         for check_key in checks.check_keys:
             seen: set[str | None] = set()

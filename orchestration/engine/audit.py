@@ -53,8 +53,8 @@ class ModelsFail(RuntimeError):
         self.report = report
 
 
-def blocking_results(run_results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The results of a `dbt build` that stop the candidate from going live (warn-level tests never do)."""
+def results_with_status(run_results: Mapping[str, Any], statuses: tuple[str, ...]) -> list[Failure]:
+    """The results of a `dbt build` with one of these statuses, in the form failing_rows() and reports take."""
     return [
         {
             "unique_id": result["unique_id"],
@@ -68,8 +68,13 @@ def blocking_results(run_results: Mapping[str, Any]) -> list[dict[str, Any]]:
             "compiled_code": result.get("compiled_code"),
         }
         for result in run_results.get("results", [])
-        if result["status"] in BLOCKING_STATUSES
+        if result["status"] in statuses
     ]
+
+
+def blocking_results(run_results: Mapping[str, Any]) -> list[Failure]:
+    """The results of a `dbt build` that stop the candidate from going live (warn-level tests never do)."""
+    return results_with_status(run_results, BLOCKING_STATUSES)
 
 
 def failing_rows(candidate: Path, failures: list[dict[str, Any]]) -> list[dict[str, Any]]:

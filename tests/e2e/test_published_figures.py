@@ -14,25 +14,49 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def test_full_build_passes_every_error_level_dbt_test(built_warehouse: BuiltWarehouse) -> None:
     from orchestration.defs.dbt.assets import warehouse_dbt_models
-    from orchestration.defs.publish import latest_evaluations
+    from orchestration.defs.dbt.checks import listed_tests
+    from orchestration.defs.publish import latest_dbt_test_results, latest_evaluations
 
     # 8 OCHTTF releases, 1 press article, UNODC, 4 hotline tables.
     assert "Files:         14 loaded, 0 refused" in built_warehouse.build_output
     assert shipped_file_count() == 14
-    latest = latest_evaluations(built_warehouse.instance, list(warehouse_dbt_models.check_keys))
-    evaluations = [r.event.asset_check_evaluation for r in latest]
-    failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+    tests = latest_dbt_test_results(built_warehouse.instance)
+    failed = [f"{t['asset_key']}:{t['check_name']}" for t in tests if not t["passed"]]
     # Only the warnings on UNODC's own inconsistencies (parts above totals in the published data) fail.
     assert sorted(failed) == [
         "marts/fct_victims:fct_victims_publisher_data_parts_not_exceeding_total",
         "marts/fct_victims:fct_victims_publisher_data_parts_sum_to_total",
         "marts/victims_by_year_and_type:victims_by_year_and_type_publisher_data_share_of_total_within_0_100",
     ]
-    assert {e.severity.value for e in evaluations if not e.passed} == {"WARN"}
-    # dbt tests run as asset checks, every one of them in a full build (a hundred and more).
-    assert len(evaluations) == len(warehouse_dbt_models.check_keys) > 100
-    checked = {e.asset_key.path[-1] for e in evaluations}
+    assert {t["severity"] for t in tests if not t["passed"]} == {"WARN"}
+    # Every dbt test ran in the full build (a hundred and more), reported by its model's one `dbt_tests` check.
+    declared = [test for spec in warehouse_dbt_models.check_specs for test in listed_tests(spec)]
+    assert len(tests) == len(declared) > 100
+    models = latest_evaluations(built_warehouse.instance, list(warehouse_dbt_models.check_keys))
+    assert len(models) == len(warehouse_dbt_models.check_keys) < 40
+    warned = {r.key.asset_key.to_user_string() for r in models if not r.event.asset_check_evaluation.passed}
+    assert warned == {"marts/fct_victims", "marts/victims_by_year_and_type"}
+    checked = {t["asset_key"].split("/")[-1] for t in tests}
     assert {"fct_victims", "fct_case_outcomes", "fct_hotline_cases", "fct_hotline_signals"} <= checked
+
+
+def test_a_warning_check_shows_its_tests_and_their_failing_rows(built_warehouse: BuiltWarehouse) -> None:
+    from orchestration.defs.dbt.assets import warehouse_dbt_models
+    from orchestration.defs.publish import latest_evaluations
+
+    key = next(k for k in warehouse_dbt_models.check_keys if k.asset_key.to_user_string() == "marts/fct_victims")
+    evaluation = latest_evaluations(built_warehouse.instance, [key])[0].event.asset_check_evaluation
+    assert evaluation.severity.value == "WARN"
+    assert (
+        evaluation.description.startswith("2 of ")
+        and "fct_victims_publisher_data_parts_sum_to_total" in evaluation.description
+    )
+    table = evaluation.metadata["tests"].value
+    assert "| fct_victims_publisher_data_parts_sum_to_total | warn |" in table
+    warned = [t for t in evaluation.metadata["test_results"].value if t["status"] == "warn"]
+    # The failing rows come from the warehouse: UNODC rows whose parts exceed their published total.
+    assert all(t["failures"] > 0 and t["failing_rows"] for t in warned)
+    assert evaluation.metadata["tests_passed"].value + len(warned) == table.count("\n") - 1
 
 
 def _victims(wh: BuiltWarehouse, release: str, dimension: str, category: str) -> list[tuple]:

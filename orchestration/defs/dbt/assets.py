@@ -16,10 +16,11 @@ import dagster as dg
 import duckdb
 from dagster_dbt import dbt_assets
 
+from orchestration.defs.dbt.checks import dbt_test_checks
 from orchestration.defs.dbt.model_metadata import LineageCache, table_metadata, warehouse_columns
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.runner import DbtRun, InProcessDbt
-from orchestration.defs.dbt.translator import translator
+from orchestration.defs.dbt.translator import UNIQUE_ID, translator
 from orchestration.defs.warehouse_writer import WarehouseWriter
 from orchestration.engine.audit import (
     WAREHOUSE_TESTS_CHECK,
@@ -32,16 +33,6 @@ from orchestration.engine.audit import (
 from orchestration.engine.batch import Batch
 from orchestration.engine.versions import FileVersion
 from orchestration.settings import DUCKDB_PATH_ENV
-
-# dagster-dbt keeps each dbt node's unique id in its asset and check specs' metadata.
-UNIQUE_ID = "dagster_dbt/unique_id"
-# dbt test statuses as check results: (passed, severity); `skipped` is not reported.
-TEST_OUTCOMES = {
-    "pass": (True, dg.AssetCheckSeverity.ERROR),
-    "warn": (False, dg.AssetCheckSeverity.WARN),
-    "fail": (False, dg.AssetCheckSeverity.ERROR),
-    "error": (False, dg.AssetCheckSeverity.ERROR),
-}
 
 
 def _build_args(context: dg.AssetExecutionContext) -> list[str]:
@@ -109,9 +100,8 @@ class DagsterDbt:
 
 def _events(context: dg.AssetExecutionContext, run: DbtRun, database: Path) -> Iterator[Any]:
     """A materialization per built model and seed (row counts, column schemas, cached column lineage from the
-    promoted file) and a check result per dbt test, from the run results of the build that was promoted."""
+    promoted file) and a `dbt_tests` check result per model, from the run results of the build that was promoted."""
     keys = {str(spec.metadata[UNIQUE_ID]): spec.key for spec in context.assets_def.specs}
-    checks = {str((spec.metadata or {})[UNIQUE_ID]): spec.key for spec in context.assets_def.check_specs}
     results = run.run_results["results"]
     built = [
         (r["unique_id"], keys[r["unique_id"]])
@@ -126,23 +116,7 @@ def _events(context: dg.AssetExecutionContext, run: DbtRun, database: Path) -> I
         metadata = table_metadata(run.manifest, run.target_path, unique_id, columns, counts[key], lineage)
         yield dg.MaterializeResult(asset_key=key, metadata={"unique_id": unique_id, **metadata})
     lineage.save()
-    for result in results:
-        check = checks.get(result["unique_id"])
-        if check is None or check not in context.selected_asset_check_keys or result["status"] not in TEST_OUTCOMES:
-            continue
-        passed, severity = TEST_OUTCOMES[result["status"]]
-        yield dg.AssetCheckResult(
-            asset_key=check.asset_key,
-            check_name=check.name,
-            passed=passed,
-            severity=severity,
-            metadata={
-                "unique_id": result["unique_id"],
-                "status": result["status"],
-                "failures": dg.MetadataValue.int(result.get("failures") or 0),
-                "message": (result.get("message") or "").strip()[:500],
-            },
-        )
+    yield from dbt_test_checks(context, run.run_results, database)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)

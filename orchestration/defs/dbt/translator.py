@@ -1,4 +1,8 @@
-"""How dbt resources appear in Dagster: keys, groups, owners, descriptions. Decided here and nowhere else.
+"""How dbt resources appear in Dagster: keys, groups, owners, descriptions, checks. Decided here and nowhere else.
+
+dbt tests appear as one asset check per model, `dbt_tests`, that stands for every test attached to the model (its
+evaluation carries a table of them, checks.py), not as one check per test: a hundred and more check events per
+run cost seconds in the event log and hid the few tests that matter among the passing ones.
 
 No automation conditions: the dbt models are built by the batch run that loaded their inputs (defs/jobs.py), in the
 candidate warehouse, never by a separate automation run.
@@ -10,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 LAYER_GROUPS = {
     "staging": "staging",
@@ -21,6 +25,11 @@ LAYER_GROUPS = {
     "seeds": "reference",
 }
 # Every group the dbt project's assets fall into, and those of its models (not seeds).
+# dagster-dbt keeps each dbt node's unique id in its asset spec's metadata.
+UNIQUE_ID = "dagster_dbt/unique_id"
+# The one check per model that stands for all of its dbt tests, and where its spec lists them (unique ids).
+DBT_TESTS_CHECK = "dbt_tests"
+TESTS_METADATA = "dbt_tests"
 DBT_GROUPS = ("reference", "staging", "intermediate", "marts", "audit", "bi")
 MODEL_GROUPS = DBT_GROUPS[1:]
 
@@ -43,6 +52,30 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         return ["team:analytics-engineering"]
+
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
+        """The model's `dbt_tests` check for each test attached to it (dagster-dbt decides which model a test
+        belongs to); the same spec for every test of the model, listing them all."""
+        if super().get_asset_check_spec(asset_spec, manifest, unique_id, project) is None:
+            return None
+        specs = []
+        for test in sorted(manifest["child_map"].get(str(asset_spec.metadata[UNIQUE_ID]), [])):
+            spec = (
+                super().get_asset_check_spec(asset_spec, manifest, test, project) if test.startswith("test.") else None
+            )
+            if spec is not None:
+                specs.append(spec)
+        tests = [str(spec.metadata[UNIQUE_ID]) for spec in specs]
+        return dg.AssetCheckSpec(
+            name=DBT_TESTS_CHECK,
+            asset=asset_spec.key,
+            description=f"Every dbt test on this model ({len(tests)}); each result lists them with their status and "
+            "the first failing rows of any that fail or warn.",
+            additional_deps=sorted({dep.asset_key for spec in specs for dep in spec.additional_deps}, key=str),
+            metadata={TESTS_METADATA: dg.MetadataValue.json(tests)},
+        )
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         description = dbt_resource_props.get("description") or ""
