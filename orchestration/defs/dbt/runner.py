@@ -2,17 +2,25 @@
 
 Running dbt as a subprocess through dagster-dbt's CLI resource cost about 8 s per invocation before dbt did any
 work: a `dbt --version` subprocess, an in-process dbt adapter for metadata fetchers this project does not use, a
-new interpreter importing dbt, and a parse. Here dbt parses once per process (partially, from the project's
-target folder) and every build of a run (the audit's build and the culprit search's rebuilds) reuses that
-manifest, as dbt's documentation for programmatic invocations recommends. Results come from `run_results.json`,
-the same artifact the CLI writes.
+new interpreter importing dbt, and a parse. Here every build of a run (the audit's build and the culprit search's
+rebuilds) reuses one parsed manifest, as dbt's documentation for programmatic invocations recommends. Results come
+from `run_results.json`, the same artifact the CLI writes.
+
+Each run is a new process, and even a partial parse took about 2 s of every event. So the parsed manifest is also
+kept in the target folder, pickled (dbt's Manifest supports pickling for its own worker processes), under a key of
+everything that shapes it: the project's files, dbt's version, the target folder and the settings (`HT_*`, `DBT_*`)
+the profile may read. Loading it takes about 20 ms; any other version of the project or settings parses afresh.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import json
+import logging
+import os
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +29,9 @@ from typing import Any
 import dagster as dg
 
 from orchestration.engine.dbt_files import dbt_fingerprint
+
+logger = logging.getLogger(__name__)
+PARSED_MANIFEST = "parsed-manifest-{key}.pickle"
 
 
 class DbtRunError(RuntimeError):
@@ -67,10 +78,40 @@ def _locations(project_dir: str, target_path: str) -> list[str]:
     return ["--project-dir", project_dir, "--profiles-dir", project_dir, "--target-path", target_path]
 
 
+def _parsed_manifest_file(project_dir: str, target_path: str, fingerprint: str) -> Path:
+    """Where the manifest parsed for this project version, dbt version, target folder and settings is kept."""
+    from dbt.version import __version__ as dbt_version
+
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("HT_", "DBT_")))
+    key = json.dumps([fingerprint, dbt_version, project_dir, target_path, settings])
+    return Path(target_path) / PARSED_MANIFEST.format(key=hashlib.sha256(key.encode()).hexdigest()[:16])
+
+
+def _keep(manifest: Any, path: Path) -> None:
+    """Pickle the manifest for the next process (written whole, then renamed); drop those of other versions."""
+    for old in path.parent.glob(PARSED_MANIFEST.format(key="*")):
+        old.unlink(missing_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
+
+
 @functools.cache
 def _parsed_manifest(project_dir: str, target_path: str, fingerprint: str) -> Any:
-    """The project's manifest, parsed once per process and dbt project version (`fingerprint`)."""
-    return _invoke(["parse", *_locations(project_dir, target_path)])
+    """The project's manifest, parsed once per dbt project version (`fingerprint`) and settings, across processes."""
+    kept = _parsed_manifest_file(project_dir, target_path, fingerprint)
+    try:
+        return pickle.loads(kept.read_bytes())
+    except FileNotFoundError:
+        pass
+    except Exception as error:  # a torn or unreadable file of ours: parse again, and it is rewritten
+        logger.warning("Parsing the dbt project again: could not load %s (%s)", kept, error)
+    manifest = _invoke(["parse", *_locations(project_dir, target_path)])
+    try:
+        _keep(manifest, kept)
+    except OSError as error:
+        logger.warning("Could not keep the parsed dbt manifest in %s: %s", kept, error)
+    return manifest
 
 
 class InProcessDbt(dg.ConfigurableResource):

@@ -1,0 +1,40 @@
+"""The parsed dbt manifest is kept for the next process, and parsed again when it cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestration.defs.dbt import runner
+from orchestration.engine.dbt_files import dbt_fingerprint
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+def _load(target: Path) -> object:
+    return runner._parsed_manifest.__wrapped__(str(DBT_PROJECT_DIR), str(target), dbt_fingerprint())
+
+
+def test_a_parsed_manifest_is_kept_and_parsed_again_when_torn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _load(tmp_path)
+    kept = list(tmp_path.glob("parsed-manifest-*.pickle"))
+    assert len(kept) == 1 and len(parsed.nodes) > 100
+
+    def no_parse(args: list[str], manifest: object = None) -> object:
+        raise AssertionError(f"dbt {args[0]} ran: the kept manifest was not used")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(runner, "_invoke", no_parse)
+        again = _load(tmp_path)
+    assert sorted(again.nodes) == sorted(parsed.nodes)
+    assert again.nodes[next(iter(parsed.nodes))].raw_code == parsed.nodes[next(iter(parsed.nodes))].raw_code
+
+    kept[0].write_bytes(kept[0].read_bytes()[:1000])  # torn
+    assert sorted(_load(tmp_path).nodes) == sorted(parsed.nodes)
+    assert len(kept[0].read_bytes()) > 1000
+
+    # Another setting (here a moved data dir) is another key: parsed afresh, and the old file is dropped.
+    monkeypatch.setenv("HT_DUCKDB_PATH", str(tmp_path / "elsewhere.duckdb"))
+    _load(tmp_path)
+    assert [p.name for p in tmp_path.glob("parsed-manifest-*.pickle")] != [kept[0].name]
+    assert len(list(tmp_path.glob("parsed-manifest-*.pickle"))) == 1
