@@ -231,8 +231,13 @@ def _write_check_results(conn: duckdb.DuckDBPyConnection, results: list[dict[str
     """audit.check_results: the latest result of every asset check (per file for the landing checks)."""
     columns = ", ".join(f"{name} {kind}" for name, kind in CHECK_RESULT_COLUMNS.items())
     conn.execute(f"create table snapshot.audit.check_results ({columns})")
-    if results:
-        conn.executemany(
-            f"insert into snapshot.audit.check_results values ({', '.join('?' for _ in CHECK_RESULT_COLUMNS)})",
-            [[row[name] for name in CHECK_RESULT_COLUMNS] for row in results],
+    if results:  # from a DataFrame in one statement: executemany took about 1 s for 500 rows
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [[row[name] for name in CHECK_RESULT_COLUMNS] for row in results], columns=[*CHECK_RESULT_COLUMNS]
         )
+        conn.register("check_results_frame", frame)
+        casts = ", ".join(f"{name}::{kind}" for name, kind in CHECK_RESULT_COLUMNS.items())
+        conn.execute(f"insert into snapshot.audit.check_results select {casts} from check_results_frame")
+        conn.unregister("check_results_frame")
