@@ -9,7 +9,7 @@ views it leaves out). A changed project rebuilds everything anyway (engine/plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,7 @@ def built_by_current_project(warehouse: Warehouse) -> bool:
     return read_state(warehouse).dbt_fingerprint == dbt_fingerprint()
 
 
-def subset_selection(manifest: Mapping[str, Any], selected: Iterable[str], views_current: bool) -> SubsetSelection:
+def subset_selection(manifest: Mapping[str, Any], selected: Collection[str], views_current: bool) -> SubsetSelection:
     """The names to build for the selected models and seeds (unique ids). With `views_current`, the selected
     views are not built and every data test of theirs is named instead: leaving a view out of the selection (not
     `--exclude`-ing it) keeps the tests dbt's eager indirect selection finds through the models that remain.
