@@ -16,9 +16,8 @@ from typing import Any, Protocol
 import duckdb
 
 from orchestration.engine.batch import Batch
-from orchestration.engine.dbt_files import dbt_fingerprint
+from orchestration.engine.dbt_selection import built_by_current_project
 from orchestration.engine.land import refuse_after_tests
-from orchestration.engine.raw_tables import read_state
 from orchestration.engine.versions import FileVersion
 
 logger = logging.getLogger(__name__)
@@ -137,7 +136,7 @@ def audit(dbt: DbtBuild, batch: Batch, on_refused: Refused, log: Callable[[str],
     Each round quarantines at least one file, so this ends: True with a candidate that passes (to promote),
     False with nothing left to promote. Raises ModelsFail when the tests fail without any new file.
     """
-    models_tested = read_state(batch.warehouse).dbt_fingerprint == dbt_fingerprint()
+    models_tested = built_by_current_project(batch.warehouse)
     batch.candidate_or_copy()
     while True:
         failures = dbt.build()

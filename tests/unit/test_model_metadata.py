@@ -1,8 +1,8 @@
-"""Which relations a model's column lineage is traced to: through ephemeral models to what they read."""
+"""Metadata of built models: which relations column lineage is traced to, and the order of materializations."""
 
 from __future__ import annotations
 
-from orchestration.defs.dbt.model_metadata import materialized_parents
+from orchestration.defs.dbt.model_metadata import dependency_order, materialized_parents
 
 
 def _node(name: str, materialized: str, *parents: str) -> dict:
@@ -33,3 +33,20 @@ def test_lineage_reads_through_an_ephemeral_parent_to_the_tables_it_reads() -> N
         '"marts"."dim_period"',
         '"raw"."load_log"',
     ]
+
+
+def test_a_model_comes_after_every_model_it_reads_even_through_views_dbt_did_not_run() -> None:
+    """Regression: a view an event left unchanged was materialized after the run results' models, and Dagster
+    failed the step ("yielded before its dependency"): a multi-asset's materializations follow the dependencies."""
+    manifest = {
+        "parent_map": {
+            "model.p.bi_victim_figures": ["model.p.fct_victims"],
+            "model.p.fct_victims": ["model.p.stg_figures"],
+            "model.p.stg_figures": ["source.p.raw.report_figures"],
+            "model.p.audit_release_versions": ["model.p.fct_victims", "model.p.stg_figures"],
+            "source.p.raw.report_figures": [],
+        }
+    }
+    rank = dependency_order(manifest)
+    assert rank["model.p.stg_figures"] < rank["model.p.fct_victims"] < rank["model.p.bi_victim_figures"]
+    assert rank["model.p.fct_victims"] < rank["model.p.audit_release_versions"]

@@ -7,8 +7,9 @@ Here is only the Dagster side of it: running dbt in this process (runner.py) and
 from dbt's run results once the candidate is promoted.
 """
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import duckdb
 from dagster_dbt import dbt_assets
 
 from orchestration.defs.dbt.checks import dbt_test_checks
-from orchestration.defs.dbt.model_metadata import LineageCache, table_metadata, warehouse_columns
+from orchestration.defs.dbt.model_metadata import LineageCache, dependency_order, table_metadata, warehouse_columns
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.dbt.runner import DbtRun, InProcessDbt
 from orchestration.defs.dbt.translator import UNIQUE_ID, translator
@@ -31,22 +32,32 @@ from orchestration.engine.audit import (
     describe,
 )
 from orchestration.engine.batch import Batch
+from orchestration.engine.dbt_selection import SubsetSelection, built_by_current_project, subset_selection
 from orchestration.engine.versions import FileVersion
 from orchestration.settings import DUCKDB_PATH_ENV
 
+# The metadata of a view this event's build left as it was: its SQL is the live warehouse's (engine/dbt_selection.py).
+UNCHANGED_VIEW = "unchanged SQL: not re-created"
 
-def _build_args(context: dg.AssetExecutionContext) -> list[str]:
+
+def _subset(context: dg.AssetExecutionContext, batch: Batch) -> SubsetSelection | None:
+    """What an event's `dbt build` selects (engine/dbt_selection.py); None in a full build."""
+    if context.selected_asset_keys == _every_key(context):
+        return None
+    selected = [
+        str(spec.metadata[UNIQUE_ID]) for spec in context.assets_def.specs if spec.key in context.selected_asset_keys
+    ]
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return subset_selection(manifest, selected, views_current=built_by_current_project(batch.warehouse))
+
+
+def _build_args(subset: SubsetSelection | None) -> list[str]:
     """`dbt build` of the selected models and seeds (dbt adds their tests); all of them in a full build. Unit
     tests check the models' SQL against fixed inputs, not the data: they run in every full build, which a changed
     dbt project triggers, so an event that only brings data skips them."""
-    if context.selected_asset_keys == _every_key(context):
+    if subset is None:
         return ["build"]
-    names = sorted(
-        str(spec.metadata[UNIQUE_ID]).split(".")[-1]
-        for spec in context.assets_def.specs
-        if spec.key in context.selected_asset_keys
-    )
-    return ["build", "--select", *names, "--exclude-resource-type", "unit_test"]
+    return ["build", "--select", *subset.names, "--exclude-resource-type", "unit_test"]
 
 
 def _every_key(context: dg.AssetExecutionContext) -> set[dg.AssetKey]:
@@ -71,6 +82,7 @@ class DagsterDbt:
     def __init__(self, context: dg.AssetExecutionContext, dbt: InProcessDbt, batch: Batch) -> None:
         self.context, self.dbt, self.batch = context, dbt, batch
         self.last: DbtRun | None = None
+        self.subset = _subset(context, batch)
 
     def build(self) -> list[Failure]:
         """`dbt build` of the run's selection in the candidate: the results that block promotion."""
@@ -79,8 +91,12 @@ class DagsterDbt:
         if self.batch.candidate != warehouse.candidate_path or os.environ.get(DUCKDB_PATH_ENV) != str(warehouse.path):
             raise dg.Failure(f"dbt would not write {self.batch.candidate}: set {DUCKDB_PATH_ENV} to {warehouse.path}")
         selected, every = len(self.context.selected_asset_keys), len(_every_key(self.context))
-        self.context.log.info(f"dbt build of {selected} of {every} models and seeds with their tests, in this process")
-        self.last = self.dbt.run(_build_args(self.context))
+        unchanged = len(self.subset.unchanged_views) if self.subset else 0
+        kept = f"; {unchanged} unchanged views are not re-created, their tests run" if unchanged else ""
+        self.context.log.info(
+            f"dbt build of {selected - unchanged} of {every} models and seeds with their tests, in this process{kept}"
+        )
+        self.last = self.dbt.run(_build_args(self.subset))
         failures = blocking_results(self.last.run_results)
         nodes = len(self.last.run_results["results"])
         self.context.log.info(
@@ -98,9 +114,12 @@ class DagsterDbt:
         return blocking_results(run.run_results)
 
 
-def _events(context: dg.AssetExecutionContext, run: DbtRun, database: Path) -> Iterator[Any]:
-    """A materialization per built model and seed (row counts, column schemas, cached column lineage from the
-    promoted file) and a `dbt_tests` check result per model, from the run results of the build that was promoted."""
+def _events(
+    context: dg.AssetExecutionContext, run: DbtRun, database: Path, unchanged_views: Collection[str] = ()
+) -> Iterator[Any]:
+    """A materialization per built model and seed and per selected view left unchanged (row counts, column
+    schemas, cached column lineage from the promoted file) and a `dbt_tests` check result per model, from the run
+    results of the build that was promoted."""
     keys = {str(spec.metadata[UNIQUE_ID]): spec.key for spec in context.assets_def.specs}
     results = run.run_results["results"]
     built = [
@@ -108,13 +127,22 @@ def _events(context: dg.AssetExecutionContext, run: DbtRun, database: Path) -> I
         for r in results
         if r["unique_id"] in keys and r["status"] == "success" and keys[r["unique_id"]] in context.selected_asset_keys
     ]
+    # Views the build left as they were (engine/dbt_selection.py): their rows changed with the tables under them.
+    kept = [
+        (unique_id, keys[unique_id]) for unique_id in unchanged_views if keys[unique_id] in context.selected_asset_keys
+    ]
+    rank = dependency_order(run.manifest)
+    materialized = sorted(built + kept, key=lambda node: rank[node[0]])
     lineage = LineageCache()
     with duckdb.connect(str(database), read_only=True) as conn:
         columns = warehouse_columns(conn)
-        counts = {key: conn.execute("select count(*) from {}.{}".format(*key.path)).fetchone()[0] for _, key in built}
-    for unique_id, key in built:
+        counts = {
+            key: conn.execute("select count(*) from {}.{}".format(*key.path)).fetchone()[0] for _, key in materialized
+        }
+    for unique_id, key in materialized:
         metadata = table_metadata(run.manifest, run.target_path, unique_id, columns, counts[key], lineage)
-        yield dg.MaterializeResult(asset_key=key, metadata={"unique_id": unique_id, **metadata})
+        note = {"view": UNCHANGED_VIEW} if unique_id in unchanged_views else {}
+        yield dg.MaterializeResult(asset_key=key, metadata={"unique_id": unique_id, **note, **metadata})
     lineage.save()
     yield from dbt_test_checks(context, run.run_results, database)
 
@@ -145,4 +173,5 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: InProcessDbt, w
     for version in accepted:
         context.log_event(_tested_event(version, True, "every error-level dbt test passed with this file loaded"))
     context.log.info(f"Promoted the tested candidate: {len(accepted)} new file version(s) are live ({selection})")
-    yield from _events(context, dbt_run.last, batch.warehouse.path)
+    unchanged = dbt_run.subset.unchanged_views if dbt_run.subset else []
+    yield from _events(context, dbt_run.last, batch.warehouse.path, unchanged)

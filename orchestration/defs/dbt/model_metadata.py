@@ -7,6 +7,7 @@ computed once per manifest and model, and cached under `<data dir>/state/column_
 
 from __future__ import annotations
 
+import graphlib
 import json
 import logging
 from collections.abc import Iterator, Mapping
@@ -77,6 +78,13 @@ def materialized_parents(manifest: dict[str, Any], node: dict[str, Any]) -> Iter
             yield from materialized_parents(manifest, parent)
         else:
             yield parent
+
+
+def dependency_order(manifest: dict[str, Any]) -> dict[str, int]:
+    """Each dbt node's place in an order that puts it after every node it reads: a multi-asset's materializations
+    must come in that order, and views an event leaves unchanged are not in dbt's run results to give it."""
+    order = graphlib.TopologicalSorter(manifest["parent_map"]).static_order()
+    return {unique_id: place for place, unique_id in enumerate(order)}
 
 
 def table_metadata(
