@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from orchestration.engine.ledger import live_version_of
 from orchestration.engine.staged import (
@@ -30,6 +30,9 @@ from orchestration.engine.staged import (
 from orchestration.engine.warehouse import Warehouse
 from orchestration.quality import plausibility
 from orchestration.quality.validate import References, ReplacedVersion
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A staged version never changes (its folder is named by its sha256): read once per process.
 _tables = functools.cache(read_staged_tables)
@@ -50,6 +53,8 @@ def staged_measures(kind: str, folder: Path) -> pd.DataFrame:
 
 def other_files_measures(kind: str, partition_key: str) -> pd.DataFrame:
     """The followed numbers of every other file of this kind, each with its file name as `source`."""
+    import pandas as pd
+
     parts = [
         plausibility.trend_measures(kind, staged_measures(kind, v.folder)).assign(source=v.partition_key)
         for v in latest_passed_versions(kind, exclude_partition=partition_key)

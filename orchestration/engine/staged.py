@@ -19,13 +19,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from orchestration.settings import PROJECT_ROOT, staged_dir
 from orchestration.vocabulary import SEEDS_DIR
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ def definition_fingerprint() -> str:
     pandas, numpy and DuckDB versions. Kept files carry it in their names, so a changed definition computes
     its values again (once) instead of reading values computed the old way."""
     import numpy as np
+    import pandas as pd
 
     digest = hashlib.sha256(f"pandas {pd.__version__} numpy {np.__version__} duckdb {duckdb.__version__}".encode())
     package = Path(__file__).resolve().parents[1]
