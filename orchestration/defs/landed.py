@@ -8,11 +8,10 @@ may become the live warehouse.
 """
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import duckdb
-import pandas as pd
 from pydantic import Field
 
 from orchestration.defs.landed_checks import check_results, check_specs
@@ -23,6 +22,9 @@ from orchestration.engine.raw_tables import RAW_TABLES
 from orchestration.engine.versions import FileVersion
 from orchestration.parsers.kinds import SOURCE_KIND_LIST, SOURCE_KINDS, SourceKind
 from orchestration.quality.runner import warm_up
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OWNERS = ["team:data-engineering"]
 # One dynamic partition per delivered file name (a report release, a hotline table file), per source kind.
@@ -68,7 +70,7 @@ def column_schema(table: str) -> dg.TableSchema:
     )
 
 
-def _source_urls(tables: dict[str, pd.DataFrame]) -> dg.MetadataValue:
+def _source_urls(tables: dict[str, "pd.DataFrame"]) -> dg.MetadataValue:
     """The pages the file's figures were read on (from `source_url` columns), for the asset's metadata."""
     urls = sorted(
         {

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Hotline state pages: show the states with the most cases; 51 bars are unreadable in the UI.
 TOP_STATES = 15
@@ -106,6 +109,8 @@ def _hotline_state_series(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def _draw_state_series(plt, series: pd.DataFrame, path: Path) -> Chart:
     """Two panels over the years: cases, and contacts, where the state tables changed from phone calls to
     signals on every channel. Years no source covers stay empty (no line is drawn across them)."""
+    import pandas as pd
+
     years = list(range(int(series["year"].min()), int(series["year"].max()) + 1))
     figure, (cases_ax, contacts_ax) = plt.subplots(1, 2, figsize=(12, 4.8), sharex=True)
     states = series.groupby("state_postal")["value"].max().sort_values(ascending=False).index

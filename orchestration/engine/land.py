@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.engine.ledger import same_bytes_elsewhere
 from orchestration.engine.references import references_for
@@ -25,6 +23,9 @@ from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.quality.reports import write_reports
 from orchestration.quality.runner import WHOLE_FILE, Outcome
 from orchestration.quality.validate import Validation, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A landing check of every kind: these bytes are not live already under another file name.
 DUPLICATE_CHECK = "not_a_duplicate_delivery"

@@ -5,36 +5,58 @@ the version it replaces, and for a release the publisher's previous headline.
   including files landed earlier in the same batch.
 - The version a file replaces: the version of the same file name that is live in the warehouse (the ledger),
   read back from its staged Parquet.
-Staged versions never change (their folders are named by sha256), so each is read once per process.
+Staged versions never change (their folders are named by sha256): each is read once per process, and what is
+computed from one (its measures, a release's headline) is kept beside it for later processes (engine/staged.py).
 """
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from orchestration.engine.ledger import live_version_of
-from orchestration.engine.staged import StagedVersion, latest_passed_versions, read_staged_tables
+from orchestration.engine.staged import (
+    StagedVersion,
+    keep_derived_frame,
+    keep_derived_json,
+    latest_passed_versions,
+    read_derived_frame,
+    read_derived_json,
+    read_staged_tables,
+)
 from orchestration.engine.warehouse import Warehouse
 from orchestration.quality import plausibility
 from orchestration.quality.validate import References, ReplacedVersion
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A staged version never changes (its folder is named by its sha256): read once per process.
 _tables = functools.cache(read_staged_tables)
 
 
 @functools.cache
-def _measures(kind: str, folder: Path) -> pd.DataFrame:
-    return plausibility.measures(kind, _tables(folder))
+def staged_measures(kind: str, folder: Path) -> pd.DataFrame:
+    """The plausibility measures of one staged version (with a fresh index): computed once, then read back."""
+    kept = read_derived_frame(folder, "measures", plausibility.MEASURE_COLUMNS)
+    if kept is not None:
+        return kept
+    fresh = plausibility.measures(kind, _tables(folder)).reset_index(drop=True)
+    # The columns of an empty frame have no type Parquet could keep; a version that passed has numbers anyway.
+    if not fresh.empty:
+        keep_derived_frame(folder, "measures", fresh)
+    return fresh
 
 
 def other_files_measures(kind: str, partition_key: str) -> pd.DataFrame:
     """The followed numbers of every other file of this kind, each with its file name as `source`."""
+    import pandas as pd
+
     parts = [
-        plausibility.trend_measures(kind, _measures(kind, v.folder)).assign(source=v.partition_key)
+        plausibility.trend_measures(kind, staged_measures(kind, v.folder)).assign(source=v.partition_key)
         for v in latest_passed_versions(kind, exclude_partition=partition_key)
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=plausibility.MEASURE_COLUMNS)
@@ -54,15 +76,19 @@ def replaced_version(warehouse: Warehouse, kind: str, partition_key: str) -> Rep
     staged = StagedVersion(kind, partition_key, live.version.sha256)
     if not staged.folder.exists():
         return None
-    return ReplacedVersion(live.version.sha256, _measures(kind, staged.folder))
+    return ReplacedVersion(live.version.sha256, staged_measures(kind, staged.folder))
 
 
 @functools.cache
 def _release_summary(folder: Path) -> tuple[str, str, str, str, float | None]:
     """(publisher, jurisdiction, period start, period end, headline victims) of one staged release version.
 
-    Read once per process, so that landing a batch of N releases does not read every other release N times.
+    Computed once and kept beside the version, so that landing a release does not read every other release
+    (nor landing a batch of N releases N times).
     """
+    kept = read_derived_json(folder, "release_summary")
+    if isinstance(kept, list) and len(kept) == 5:
+        return tuple(kept)
     with duckdb.connect() as conn:
         release = conn.execute(
             "select publisher_code, jurisdiction_id, period_start::varchar, period_end::varchar from read_parquet(?)",
@@ -73,7 +99,9 @@ def _release_summary(folder: Path) -> tuple[str, str, str, str, float | None]:
             "and unit = 'count' and period_start::varchar = ? and period_end::varchar = ?",
             [str(folder / "report_figures.parquet"), release[2], release[3]],
         ).fetchone()[0]
-    return (*release, float(headline) if headline is not None else None)
+    summary = (*release, float(headline) if headline is not None else None)
+    keep_derived_json(folder, "release_summary", summary)
+    return summary
 
 
 def previous_headline(release: pd.Series, partition_key: str) -> float | None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.figure_fields import OPTIONAL_FIGURE_FIELDS, REQUIRED_FIGURE_FIELDS
 from orchestration.parsers.files import check_size, load_yaml_mapping, provenance_path, sha256_of
 from orchestration.parsers.values import parse_date, parse_value
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMAT_VERSION = 1
 # A release transcribes one report: even a large one is a few hundred figures, far below this.
@@ -230,6 +231,8 @@ def parse_release_file(path: Path) -> ParsedRelease:
     Structure (valid YAML, required fields, dates, numbers) is checked here; whether codes are known and
     figures are plausible is checked by the expectation suite (orchestration/quality/suites.py).
     """
+    import pandas as pd
+
     if path.suffix.lower() not in TRANSCRIBED_SUFFIXES:
         return _parse_tabular_release(path)
     check_size(path, MAX_RELEASE_BYTES)

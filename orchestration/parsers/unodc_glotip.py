@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from orchestration.parsers.errors import SourceFileError, raise_first_invalid
 from orchestration.parsers.values import parse_values
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER = (
     "Iso3_code",
@@ -69,7 +70,9 @@ def jurisdiction_id(iso3: object, country: object) -> str:
 
 def read_workbook(path: Path) -> tuple[pd.DataFrame, str | None]:
     """The data rows as text (with their sheet row numbers) and the banner's release date."""
+    import numpy as np
     import openpyxl  # imported here: only this layout needs it
+    import pandas as pd
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -101,6 +104,9 @@ def _unexpected(path: Path, frame: pd.DataFrame, bad: pd.Series, field: str, exp
 
 def _breakdowns(path: Path, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """One breakdown per row: parts joined with '+' (e.g. `trafficking_type+gender`, `sex+female`)."""
+    import numpy as np
+    import pandas as pd
+
     dimension = frame["Dimension"].astype(str)
     known = dimension.isin(["Total", "by form of exploitation", *OPEN_DIMENSIONS])
     _unexpected(
@@ -143,6 +149,8 @@ def _values(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
 
 def parse_glotip_figures(path: Path, release: dict, defaults: dict) -> pd.DataFrame:
     """Figures of the workbook in the raw `report_figures` shape; raise SourceFileError naming row and field."""
+    import pandas as pd
+
     frame, banner_date = read_workbook(path)
     if frame.empty:
         raise SourceFileError(path, None, "the workbook has no data rows", "one row per figure below the header")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 # The hotline and UNODC suppress small values as "<3" or "<5": the bound is kept, the value stays empty.
 _SUPPRESSED = re.compile(r"^<\s*(\d+)$")
@@ -41,6 +43,9 @@ def parse_values(texts: pd.Series) -> pd.DataFrame:
     Returns value, value_text, suppressed_below and qualifier (less_than for "<N", else exact), and `valid`:
     False where a text is neither a number nor a suppressed value (the caller names the row).
     """
+    import numpy as np
+    import pandas as pd
+
     text = texts.map(lambda v: "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v))
     text = text.str.strip()
     suppressed = text.str.extract(_SUPPRESSED.pattern, expand=False)

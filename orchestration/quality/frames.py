@@ -3,19 +3,22 @@
 Rules that span rows (parts of a breakdown versus their total, duplicates, text cells) are turned into
 plain columns here, so that each rule is one ordinary great-expectations expectation with row-level detail.
 Every frame has a `row_ref` column that says where a row came from: `figures[3]` or `line 17`.
+pandas and numpy are imported in the functions: the code location imports this module (the suites name its
+thresholds) and loads without them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from orchestration.parsers.report_release import TRANSCRIBED_SUFFIXES
 from orchestration.parsers.unodc_glotip import REPEATED_NOTE
 from orchestration.vocabulary import OPEN_CATEGORY, PART_SEPARATOR, vocabulary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Spreadsheets execute cells starting with these characters (CSV injection): refuse them in text fields.
 FORMULA_PATTERN = r"^\s*[=+@\t\r]|^\s*-\s*[A-Za-z(]"
@@ -37,6 +40,9 @@ TEXT_FIELDS = (
 
 def _figure_columns(figures: pd.DataFrame) -> pd.DataFrame:
     """Columns shared by release figures and hotline published figures."""
+    import numpy as np
+    import pandas as pd
+
     voc = vocabulary()
     frame = figures.copy()
     frame["metric_unit"] = frame["metric"] + ":" + frame["unit"]
@@ -60,6 +66,8 @@ def _figure_columns(figures: pd.DataFrame) -> pd.DataFrame:
 def breakdown_parts(figures: pd.DataFrame) -> pd.DataFrame:
     """One row per part of each figure's breakdown (`gender+age_group` / `female+minor` gives two), with the
     category of an open dimension (free text, e.g. citizenship) written as `*`: what the vocabulary lists."""
+    import pandas as pd
+
     open_dimensions = vocabulary().open_dimensions
     combined = figures["breakdown_dimension"].astype(str).str.contains(PART_SEPARATOR, regex=False)
     single = figures[~combined]
@@ -98,6 +106,9 @@ def _padded(categories: str, dimensions: str) -> list[str]:
 
 def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
     """One row per breakdown (group x dimension): its total, largest part, sum of parts and completeness."""
+    import numpy as np
+    import pandas as pd
+
     required: dict[str, int] = {}
     for dimension, _category in vocabulary().required_parts:
         required[dimension] = required.get(dimension, 0) + 1
@@ -148,6 +159,8 @@ def breakdown_totals(figures: pd.DataFrame, group: list[str]) -> pd.DataFrame:
 
 def text_cells(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """Every text cell as (row_ref, field, text), so one expectation can name the field that is wrong."""
+    import pandas as pd
+
     cells = []
     for frame in frames:
         fields = [field for field in TEXT_FIELDS if field in frame]
@@ -161,6 +174,9 @@ def text_cells(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
 
 
 def report_release_frames(tables: dict[str, pd.DataFrame], previous_headline: float | None) -> dict[str, pd.DataFrame]:
+    import numpy as np
+    import pandas as pd
+
     releases = tables["report_releases"].copy()
     releases["row_ref"] = "release"
     today = dt.date.today()
@@ -215,6 +231,9 @@ def state_code(table: pd.DataFrame) -> pd.Series:
 def state_rows(table: pd.DataFrame) -> pd.DataFrame:
     """A state table in either layout as one frame: `state_code` (postal code, else the name as written), `year`,
     and `calls` (2012-2016 layout), `signals` (current layout) and `cases`, NaN where a layout has none."""
+    import numpy as np
+    import pandas as pd
+
     frame = table.copy()
     current = "signals_received" in frame
     frame["state_code"] = state_code(frame)

@@ -20,19 +20,22 @@ Thresholds, and why:
   contact the cases (or the contacts) are mistyped.
 - `SHARE_ROUNDING`: the current state table prints each state's share of the national total to two decimals,
   so a share is within 0.005 points of its count divided by the national total; one total must fit every row.
+
+pandas and numpy are imported in the functions: the code location imports this module (the suites name its
+thresholds) and loads without them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.quality.frames import state_code
 from orchestration.vocabulary import vocabulary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 JUMP_ERROR_RATIO = 10.0
 MIN_COUNT = 20
@@ -64,6 +67,9 @@ def warning_ratio(kind: str) -> float:
 
 def change_ratio(a: Any, b: Any) -> float:
     """How many times larger the larger value is (NaN below MIN_COUNT or where a value is missing)."""
+    import numpy as np
+    import pandas as pd
+
     if pd.isna(a) or pd.isna(b) or max(a, b) < MIN_COUNT:
         return np.nan
     return float(max(a, b) / max(min(a, b), 1))
@@ -79,6 +85,8 @@ def _fiscal_period(years: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _melt(frame: pd.DataFrame, columns: dict[str, str], jurisdiction: pd.Series, where: pd.Series) -> pd.DataFrame:
     """One measure row per (row, column): `columns` maps a column to the measure it counts."""
+    import pandas as pd
+
     parts = [
         pd.DataFrame(
             {
@@ -100,6 +108,8 @@ def _melt(frame: pd.DataFrame, columns: dict[str, str], jurisdiction: pd.Series,
 
 def measures(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every published number of a parsed file in the long form the rules compare."""
+    import pandas as pd
+
     if kind == "report_releases":
         return _release_measures(tables)
     [(table, frame)] = tables.items()  # a hotline file fills one raw table
@@ -157,6 +167,8 @@ def _figure_measure(figures: pd.DataFrame) -> pd.Series:
 
 
 def _release_measures(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
     release = tables["report_releases"].iloc[0]
     figures = tables["report_figures"].copy()
     own = figures["jurisdiction_id"] if "jurisdiction_id" in figures else pd.Series(None, index=figures.index)
@@ -199,6 +211,9 @@ def _versus(rows: pd.DataFrame, other: str, label: str) -> pd.Series:
 def jumps(current: pd.DataFrame, earlier: pd.DataFrame, noted: bool) -> pd.DataFrame:
     """Each number against the same jurisdiction's and measure's latest earlier period, in this file or in the
     warehouse's other files (`earlier`, with a `source` column naming the file)."""
+    import numpy as np
+    import pandas as pd
+
     columns = ["row_ref", "ratio", "unexplained_ratio"]
     pool = pd.concat([current.assign(source=""), earlier], ignore_index=True).dropna(subset=["value"])
     rows = current.dropna(subset=["value"])
@@ -233,6 +248,8 @@ def jumps(current: pd.DataFrame, earlier: pd.DataFrame, noted: bool) -> pd.DataF
 
 def national_comparison(current: pd.DataFrame, national: pd.DataFrame) -> pd.DataFrame:
     """State numbers beside the national figure for the same measure and period (none where not published)."""
+    import pandas as pd
+
     states = current[current["jurisdiction"].isin(vocabulary().states) & current["measure"].isin(["cases", *CONTACTS])]
     joined = states.merge(national, on=["measure", "period_start", "period_end"], how="inner", suffixes=("", "_us"))
     return pd.DataFrame(
@@ -247,6 +264,8 @@ def national_comparison(current: pd.DataFrame, national: pd.DataFrame) -> pd.Dat
 
 def national_figures(published: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """National (US) calendar-period figures for the state rules, from hotline_published_figures tables."""
+    import pandas as pd
+
     parts = []
     for table in published:
         us = table[(table["jurisdiction"] == "US") & (table["unit"] == "count")]
@@ -278,6 +297,8 @@ def national_figures(published: Iterable[pd.DataFrame]) -> pd.DataFrame:
 
 def contacts_comparison(current: pd.DataFrame) -> pd.DataFrame:
     """Each state row's cases beside CASES_PER_CONTACT_MAX times its contacts (calls or signals)."""
+    import pandas as pd
+
     wide = current[current["measure"].isin(["cases", *CONTACTS])].pivot_table(
         index="row_ref", columns="measure", values="value", aggfunc="first"
     )
@@ -302,6 +323,8 @@ def coverage(current: pd.DataFrame, partial_scope: str | None) -> pd.DataFrame:
 
     Empty when the provenance record declares a partial scope: the table then covers what it says it does.
     """
+    import pandas as pd
+
     columns = ["row_ref", "present"]
     if partial_scope or current.empty:
         return pd.DataFrame(columns=columns).astype({"present": bool})
@@ -353,6 +376,8 @@ class Correction:
 
 
 def correction(current: pd.DataFrame, previous: pd.DataFrame, previous_sha256: str) -> Correction:
+    import numpy as np
+
     key = ["jurisdiction", "measure", "period_start", "period_end", "field"]
     joined = current.merge(previous, on=key, how="outer", suffixes=("", "_old"), indicator=True)
     added = joined[joined["_merge"] == "left_only"]
@@ -381,6 +406,9 @@ def correction(current: pd.DataFrame, previous: pd.DataFrame, previous_sha256: s
 
 def correction_frame(found: Correction | None, noted: bool) -> pd.DataFrame:
     """One row per changed value: `unexplained_ratio` is what the correction rule judges."""
+    import numpy as np
+    import pandas as pd
+
     changed = found.changed if found else []
     return pd.DataFrame(
         {
@@ -399,6 +427,8 @@ def implied_total(counts: pd.Series, shares: pd.Series) -> float:
     point covered by the most of these intervals is the total, so one wrong row cannot move it. Where no point
     fits half of the rows (a shifted column), the median of count / share stands in. NaN without rows.
     """
+    import numpy as np
+
     rows = (counts > 0) | (shares > 0)
     low = (counts / (shares + SHARE_ROUNDING) * 100)[rows]
     high = (counts / (shares - SHARE_ROUNDING).where(shares > SHARE_ROUNDING) * 100)[rows].fillna(np.inf)
@@ -417,6 +447,8 @@ def implied_total(counts: pd.Series, shares: pd.Series) -> float:
 
 def share_consistency(table: pd.DataFrame) -> pd.DataFrame:
     """Each published share beside the share its count makes of the implied national total (current layout)."""
+    import pandas as pd
+
     columns = ["row_ref", "deviation"]
     if "signals_received" not in table:
         return pd.DataFrame(columns=columns).astype({"deviation": float})

@@ -7,11 +7,12 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from orchestration.quality.suites import ExpectationDef
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLES = 5
 # The "row" of an expectation about the file as a whole (e.g. a duplicate delivery).

@@ -6,14 +6,16 @@ engine gathers the references (engine/references.py) and passes them in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from orchestration.parsers.report_release import TRANSCRIBED_SUFFIXES
 from orchestration.quality import plausibility
 from orchestration.quality.frames import hotline_frames, report_release_frames
 from orchestration.quality.runner import Outcome, run_suite
 from orchestration.quality.suites import suite_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The first check of every file: it parses (encoding, syntax, header, required fields, types).
 PARSE_CHECK = "file_parses"
@@ -27,12 +29,18 @@ class ReplacedVersion:
     measures: pd.DataFrame
 
 
+def _no_other_files() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(columns=plausibility.MEASURE_COLUMNS)
+
+
 @dataclass
 class References:
     """What a file is compared with (engine/references.py says where each comes from)."""
 
     # The followed numbers of every other file of the kind, each with its file name as `source`.
-    other_files: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=plausibility.MEASURE_COLUMNS))
+    other_files: pd.DataFrame = field(default_factory=_no_other_files)
     # National hotline figures, for state tables.
     national: pd.DataFrame | None = None
     replaced: ReplacedVersion | None = None
