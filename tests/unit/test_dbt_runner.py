@@ -12,7 +12,8 @@ from orchestration.settings import DBT_PROJECT_DIR
 
 
 def _load(target: Path) -> object:
-    return runner._parsed_manifest.__wrapped__(str(DBT_PROJECT_DIR), str(target), dbt_fingerprint())
+    runner._pickled_manifest.cache_clear()
+    return runner.parsed_manifest(str(DBT_PROJECT_DIR), str(target), dbt_fingerprint())
 
 
 def test_a_parsed_manifest_is_kept_and_parsed_again_when_torn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,6 +29,7 @@ def test_a_parsed_manifest_is_kept_and_parsed_again_when_torn(tmp_path: Path, mo
         again = _load(tmp_path)
     assert sorted(again.nodes) == sorted(parsed.nodes)
     assert again.nodes[next(iter(parsed.nodes))].raw_code == parsed.nodes[next(iter(parsed.nodes))].raw_code
+    assert again is not parsed  # each invocation compiles into a manifest of its own
 
     kept[0].write_bytes(kept[0].read_bytes()[:1000])  # torn
     assert sorted(_load(tmp_path).nodes) == sorted(parsed.nodes)
