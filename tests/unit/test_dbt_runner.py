@@ -40,3 +40,18 @@ def test_a_parsed_manifest_is_kept_and_parsed_again_when_torn(tmp_path: Path, mo
     _load(tmp_path)
     assert [p.name for p in tmp_path.glob("parsed-manifest-*.pickle")] != [kept[0].name]
     assert len(list(tmp_path.glob("parsed-manifest-*.pickle"))) == 1
+
+
+def test_a_kept_manifest_resolves_sources_and_refs_after_a_full_parse(tmp_path: Path) -> None:
+    """dbt's own pickling shifts the lookups of a fully parsed manifest into the wrong fields (runner._pickle)."""
+    parsed = runner._invoke(["parse", *runner._locations(str(DBT_PROJECT_DIR), str(tmp_path))])
+    source = next(iter(parsed.sources.values()))
+    model = next(node for node in parsed.nodes.values() if node.resource_type == "model")
+    assert parsed.source_lookup and parsed.ref_lookup  # built, as a build would
+    kept = runner._unpickle(runner._pickle(parsed))
+    assert type(kept.source_lookup).__name__ == "SourceLookup" and type(kept.ref_lookup).__name__ == "RefableLookup"
+    found = kept.resolve_source(source.source_name, source.name, source.package_name, source.package_name)
+    assert found.unique_id == source.unique_id
+    ref = kept.resolve_ref(None, model.name, None, None, model.package_name, model.package_name)
+    assert ref.unique_id == model.unique_id
+    assert kept.fixtures == parsed.fixtures and sorted(kept.nodes) == sorted(parsed.nodes)

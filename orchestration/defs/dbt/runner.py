@@ -14,9 +14,12 @@ the profile may read. Loading it takes about 20 ms; any other version of the pro
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import functools
 import gc
 import hashlib
+import io
 import json
 import logging
 import os
@@ -32,6 +35,9 @@ from orchestration.engine.dbt_files import dbt_fingerprint
 
 logger = logging.getLogger(__name__)
 PARSED_MANIFEST = "parsed-manifest-{key}.pickle"
+# How the manifest is pickled (by its named public fields, see _pickle): part of the key, so a file written another
+# way is never read.
+PICKLE_FORMAT = "public-fields-1"
 
 
 class DbtRunError(RuntimeError):
@@ -83,8 +89,27 @@ def _parsed_manifest_file(project_dir: str, target_path: str, fingerprint: str) 
     from dbt.version import __version__ as dbt_version
 
     settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("HT_", "DBT_")))
-    key = json.dumps([fingerprint, dbt_version, project_dir, target_path, settings])
+    key = json.dumps([PICKLE_FORMAT, fingerprint, dbt_version, project_dir, target_path, settings])
     return Path(target_path) / PARSED_MANIFEST.format(key=hashlib.sha256(key.encode()).hexdigest()[:16])
+
+
+def _manifest(fields: dict[str, Any]) -> Any:
+    from dbt.contracts.graph.manifest import Manifest
+
+    return Manifest(**fields)
+
+
+def _pickle(manifest: Any) -> bytes:
+    """The manifest by its named public fields. dbt's own `Manifest.__reduce_ex__` passes fields by position and
+    leaves out `fixtures` (dbt-core 1.11), so every lookup after it lands in the wrong field: a fully parsed
+    manifest came back with a ref lookup as its source lookup, and every `source()` failed to compile. Its
+    lookups, lock and parsing state start empty, as after dbt's `Manifest.deepcopy()`, and are rebuilt on use."""
+    public = {f.name: getattr(manifest, f.name) for f in dataclasses.fields(manifest) if not f.name.startswith("_")}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, type(manifest): lambda _: (_manifest, (public,))}
+    pickler.dump(manifest)
+    return buffer.getvalue()
 
 
 def _unpickle(pickled: bytes) -> Any:
@@ -121,7 +146,7 @@ def _pickled_manifest(project_dir: str, target_path: str, fingerprint: str) -> b
         pass
     except Exception as error:  # a torn or unreadable file of ours: parse again, and it is rewritten
         logger.warning("Parsing the dbt project again: could not load %s (%s)", kept, error)
-    pickled = pickle.dumps(_invoke(["parse", *_locations(project_dir, target_path)]), pickle.HIGHEST_PROTOCOL)
+    pickled = _pickle(_invoke(["parse", *_locations(project_dir, target_path)]))
     try:
         _keep(pickled, kept)
     except OSError as error:
