@@ -68,9 +68,7 @@ def latest_evaluations(instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey
 def _test_rows(record: Any) -> list[dict[str, Any]]:
     """A model's `dbt_tests` evaluation as one row per dbt test it lists."""
     row = _check_row(record)
-    tests = record.event.asset_check_evaluation.metadata.get(TEST_RESULTS)
-    if tests is None:  # an evaluation written before checks were grouped per model
-        return [row]
+    tests = record.event.asset_check_evaluation.metadata[TEST_RESULTS]
     return [
         {
             **row,

@@ -26,8 +26,7 @@ TEST_RESULTS = "test_results"
 
 def listed_tests(spec: dg.AssetCheckSpec) -> list[str]:
     """The unique ids of the dbt tests a model's `dbt_tests` check stands for."""
-    listed = spec.metadata.get(TESTS_METADATA)
-    return list(getattr(listed, "value", listed) or [])
+    return list(spec.metadata[TESTS_METADATA].value)
 
 
 def _cell(text: Any) -> str:

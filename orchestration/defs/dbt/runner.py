@@ -32,6 +32,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.engine.dbt_files import dbt_fingerprint
+from orchestration.settings import replace_file
 
 logger = logging.getLogger(__name__)
 PARSED_MANIFEST = "parsed-manifest-{key}.pickle"
@@ -125,12 +126,10 @@ def _unpickle(pickled: bytes) -> Any:
 
 
 def _keep(pickled: bytes, path: Path) -> None:
-    """Keep the pickled manifest for the next process (written whole, then renamed); drop other versions'."""
+    """Keep the pickled manifest for the next process (written whole or not at all); drop other versions'."""
     for old in path.parent.glob(PARSED_MANIFEST.format(key="*")):
         old.unlink(missing_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_bytes(pickled)
-    partial.replace(path)
+    replace_file(path, pickled)
 
 
 @functools.cache
