@@ -1,0 +1,137 @@
+"""A run launcher whose run workers are forks of a process that has already imported the heavy libraries.
+
+Dagster's default launcher asks the code server to start a run, and the code server spawns a new Python process
+for it (multiprocessing's "spawn"). That process imports Dagster, dagster-dbt (and with it dbt-core) and, in the
+ingest step, great-expectations: on 2 cores about 6 s of every event before any work starts. This launcher keeps
+a multiprocessing fork server that imported those libraries once. Each run worker is a fork of it. The worker runs
+the command a container-based launcher (dagster-docker, dagster-k8s) runs, `dagster api execute_run`, so it loads
+the code location itself, as a spawned worker does: an edited definition is picked up by the next run.
+
+Only libraries are preloaded, never the project's code. A run whose code location uses another Python environment
+than the launching process (the daemon) goes to Dagster's default launcher, through its code server.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster._core.launcher.base import LaunchRunContext
+from dagster._serdes import ConfigurableClassData
+
+logger = logging.getLogger(__name__)
+
+# Where a forked run worker runs: "host:pid". `terminate` interrupts it there.
+WORKER_TAG = "ht/run_worker"
+# What the fork server imports once, before its first fork. Libraries only: the project's modules would go stale.
+DEFAULT_PRELOAD = (
+    "dagster",
+    "dagster_dbt",
+    "great_expectations",
+    "pandas",
+    "duckdb",
+    "orchestration.deploy.warm_up",  # a dbt build of a project of its own, see there
+)
+
+
+def run_worker(command: Sequence[str]) -> None:
+    """A forked run worker's body: `dagster <command>`, through the `dagster` console script's entry point."""
+    (cli,) = entry_points(group="console_scripts", name="dagster")
+    sys.argv = ["dagster", *command]
+    cli.load()()
+
+
+def ready() -> None:
+    """A probe's body: a fork that exits at once shows that the fork server is up and warm."""
+
+
+def _same_environment(executable: str) -> bool:
+    """Whether a code location's interpreter is this process's: the same bin folder (a venv's python, python3)."""
+    return Path(executable).absolute().parent == Path(sys.executable).absolute().parent
+
+
+class ForkServerRunLauncher(dg.DefaultRunLauncher):
+    """Launches each run as a fork of a warm fork server; runs of other Python environments as the default does."""
+
+    def __init__(self, inst_data: ConfigurableClassData | None = None, preload_modules: Sequence[str] = ()):
+        super().__init__(inst_data=inst_data)
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(list(preload_modules or DEFAULT_PRELOAD))
+        # The fork server imports the libraries in the background from now on. Until it can fork, runs launch the
+        # default way, so a cold start is no slower than without it.
+        self._warm = threading.Event()
+        threading.Thread(target=self._warm_up, name="warm-fork-server", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        probe = self._context.Process(target=ready, daemon=True)
+        try:
+            probe.start()  # returns once the fork server has imported everything and forked
+            probe.join()
+        except OSError:
+            logger.exception("The fork server did not start: runs launch through the code server")
+            return
+        self._warm.set()
+
+    @classmethod
+    def config_type(cls) -> dict[str, Any]:
+        return {"preload_modules": dg.Field([str], is_required=False, default_value=list(DEFAULT_PRELOAD))}
+
+    @classmethod
+    def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]):
+        return cls(inst_data=inst_data, preload_modules=config_value.get("preload_modules", DEFAULT_PRELOAD))
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        from dagster._grpc.types import ExecuteRunArgs  # what dagster-docker and dagster-k8s launch with
+
+        run = context.dagster_run
+        origin = run.job_code_origin
+        if origin is None or not _same_environment(origin.executable_path) or not self._warm.is_set():
+            super().launch_run(context)
+            return
+        command = ExecuteRunArgs(job_origin=origin, run_id=run.run_id, instance_ref=self._instance.get_ref())
+        args = list(command.get_command_args())
+        # Not daemonic: a daemon that stops waits for its runs, as the code server does, and a run may have children.
+        worker = self._context.Process(target=run_worker, args=(args[args.index("api") :],), daemon=False)
+        try:
+            worker.start()
+        except OSError as error:  # the fork server could not be started or reached: launch the default way
+            self._instance.report_engine_event(
+                f"The fork server is unavailable ({error}): launching through the code server.", run, cls=type(self)
+            )
+            super().launch_run(context)
+            return
+        self._instance.add_run_tags(run.run_id, {WORKER_TAG: f"{socket.gethostname()}:{worker.pid}"})
+        self._instance.report_engine_event(
+            f"Run worker forked from the warm fork server (pid {worker.pid}).", run, cls=self.__class__
+        )
+
+    def terminate(self, run_id: str) -> bool:
+        """Interrupts a forked run worker as Ctrl-C would (Dagster then cancels the run); others as the default."""
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            return False
+        worker = run.tags.get(WORKER_TAG)
+        if worker is None:
+            return super().terminate(run_id)
+        host, _, pid = worker.rpartition(":")
+        if host != socket.gethostname():
+            self._instance.report_engine_event(
+                f"Cannot terminate: the run worker runs on {host}, not here.", run, cls=self.__class__
+            )
+            return False
+        self._instance.report_run_canceling(run)
+        try:
+            os.kill(int(pid), signal.SIGINT)
+        except ProcessLookupError:
+            self._instance.report_run_canceled(run, message=f"The run worker (pid {pid}) was already gone.")
+        return True
