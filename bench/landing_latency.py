@@ -1,16 +1,21 @@
 """The event path with the real daemon: landing -> published latency, a burst of files, and the sensor's tick.
 
 Usage: uv run python -m bench.landing_latency [--events 10] [--burst 110] [--files 10000]
-           [--lake-server "host=127.0.0.1 port=5432 user=postgres"]
+           [--lake-server "host=127.0.0.1 port=5432 user=postgres"] [--default-launcher-too]
 
 With `--lake-server` (a PostgreSQL server where the bench may create databases `ht_bench_*`), the latency is
 measured twice in one run, side by side: `make dev` on the embedded profile, then the scale-out shape: the three
 Dagster services apart (`ht-warehouse services`) with the instance in PostgreSQL and the warehouse on DuckLake.
+With `--default-launcher-too`, it is first measured with Dagster's own run launcher (`HT_RUN_LAUNCHER=default`,
+a new process per run) and then with the project's fork server, side by side.
 
 1. `ht-warehouse build` twice on a fresh data dir: the full build, then the build with nothing new.
 2. Latency: each event drops a re-issued real release (its shipped bytes plus a unique comment line, so a new
    version with the same figures) into the landing folder of the warehouse served by `dg dev`, and times until
-   the published snapshot (what BI tools read) shows that version.
+   the published snapshot (what BI tools read) shows that version. Files arrive at random moments: each drop
+   waits a random 0-5 s first, as the daemon's sensor loop runs every 5 s and a drop made right after the previous
+   publication falls at the same point of that loop every time. The first event after the daemon starts is also
+   reported apart: it launches while the run launcher's fork server is still warming up.
 3. Burst: re-issues of real releases (SYNTHETIC comment lines, real figures) land at once; counts the batch
    runs until all are published.
 4. Sensor tick over 10,000 SYNTHETIC landed files: the first tick (all hashed) and a steady tick (nothing new).
@@ -22,6 +27,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -32,6 +38,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Dagster's sensor daemon evaluates sensors every 5 s (MIN_INTERVAL_LOOP_TIME in dagster/_daemon/sensor.py).
+SENSOR_LOOP_SECONDS = 5.0
 RELEASES = sorted((ROOT / "sources/report_releases/ochttf").glob("ochttf-20*.yaml"))
 
 
@@ -171,11 +179,14 @@ def _scale_out_env(server: str) -> dict[str, str]:
     return {"HT_LAKE_CATALOG": f"{server} dbname=ht_bench_lake", "HT_DAGSTER_POSTGRES_URL": f"{url}/ht_bench_dagster"}
 
 
-def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: str | None = None) -> dict:
+def latency(
+    events: int, data_dir: Path, burst_files: int = 110, lake_server: str | None = None, launcher: str = "fork-server"
+) -> dict:
     import duckdb
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HT_", "DBT_", "DAGSTER_HOME"))}
     env["HT_DATA_DIR"] = str(data_dir)
+    env["HT_RUN_LAUNCHER"] = launcher
     if lake_server:
         env.update(_scale_out_env(lake_server))
     bin_dir = Path(sys.executable).parent
@@ -224,7 +235,9 @@ def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: st
         _wait(up, timeout=120)
         time.sleep(10)  # let the first sensor ticks pass
         landing = data_dir / "landing" / "report_releases"
+        arrivals = random.Random(events)
         for event in range(events):
+            time.sleep(arrivals.uniform(0, SENSOR_LOOP_SECONDS))
             original = RELEASES[event % len(RELEASES)]
             content = original.read_bytes() + f"# Re-issued for the latency benchmark, event {event}.\n".encode()
             sha = hashlib.sha256(content).hexdigest()
@@ -252,6 +265,9 @@ def latency(events: int, data_dir: Path, burst_files: int = 110, lake_server: st
         "latencies_s": [round(t, 2) for t in timings],
         "p50_s": round(_percentile(timings, 0.5), 2),
         "p95_s": round(_percentile(timings, 0.95), 2),
+        "first_event_s": round(timings[0], 2) if timings else None,
+        "later_p50_s": round(_percentile(timings[1:], 0.5), 2) if len(timings) > 1 else None,
+        "later_p95_s": round(_percentile(timings[1:], 0.95), 2) if len(timings) > 1 else None,
     }
 
 
@@ -298,19 +314,35 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=110)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--lake-server", help="also measure the services on PostgreSQL with the lake (libpq words)")
+    parser.add_argument(
+        "--default-launcher-too",
+        action="store_true",
+        help="first measure the latency with Dagster's own run launcher (HT_RUN_LAUNCHER=default), side by side",
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="ht-bench-"))
-    result = {
-        "machine": f"{os.cpu_count()} cores",
-        "latency": latency(args.events, data_dir / "latency", args.burst),
-        "sensor": sensor_tick(args.files, data_dir / "sensor"),
-    }
+    result: dict = {"machine": f"{os.cpu_count()} cores"}
+    if args.default_launcher_too:
+        result["latency_default_launcher"] = latency(args.events, data_dir / "default-launcher", 0, launcher="default")
+    result["latency"] = latency(args.events, data_dir / "latency", args.burst)
+    result["sensor"] = sensor_tick(args.files, data_dir / "sensor")
     if args.lake_server:
         # The burst reads the run list from the instance: measured on the embedded profile only.
         result["latency_scale_out"] = latency(args.events, data_dir / "scale-out", 0, args.lake_server)
     lat, sen = result["latency"], result["sensor"]
     print()
     print(f"landing -> published over {lat['events']} events: p50 {lat['p50_s']:.1f}s, p95 {lat['p95_s']:.1f}s")
+    if lat["later_p50_s"] is not None:
+        print(
+            f"  the first after the daemon started {lat['first_event_s']:.1f}s; the {lat['events'] - 1} after it: "
+            f"p50 {lat['later_p50_s']:.1f}s, p95 {lat['later_p95_s']:.1f}s"
+        )
+    if args.default_launcher_too:
+        old = result["latency_default_launcher"]
+        print(
+            f"  with Dagster's own run launcher (HT_RUN_LAUNCHER=default): p50 {old['p50_s']:.1f}s, "
+            f"p95 {old['p95_s']:.1f}s; phases {old['phases_median_s']}"
+        )
     if args.lake_server:
         out = result["latency_scale_out"]
         print(

@@ -20,6 +20,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "defs" / "instance" / "dagster.yaml"
 # Appended to the template when HT_DAGSTER_POSTGRES_URL is set: runs, event log and schedules in PostgreSQL.
 POSTGRES_STORAGE_TEMPLATE = INSTANCE_TEMPLATE.with_name("postgres_storage.yaml")
+# Appended unless HT_RUN_LAUNCHER=default: run workers forked from a warm fork server.
+FORK_SERVER_LAUNCHER_TEMPLATE = INSTANCE_TEMPLATE.with_name("fork_server_launcher.yaml")
 
 DATA_DIR_ENV = "HT_DATA_DIR"
 DUCKDB_PATH_ENV = "HT_DUCKDB_PATH"
@@ -147,12 +149,27 @@ def lake_s3_options() -> dict[str, str]:
     return {name: value for name, value in options.items() if value}
 
 
+RUN_LAUNCHER_ENV = "HT_RUN_LAUNCHER"
+RUN_LAUNCHERS = ("fork-server", "default")
+
+
+def run_launcher() -> str:
+    """`fork-server` (run workers forked from a warm process, the default) or `default` (Dagster's own launcher)."""
+    launcher = os.environ.get(RUN_LAUNCHER_ENV) or RUN_LAUNCHERS[0]
+    if launcher not in RUN_LAUNCHERS:
+        raise ValueError(f"{RUN_LAUNCHER_ENV}={launcher!r}: expected one of {', '.join(RUN_LAUNCHERS)}")
+    return launcher
+
+
 def instance_config() -> bytes:
-    """The instance's dagster.yaml: the template, plus PostgreSQL storage when its URL is set.
+    """The instance's dagster.yaml: the template, plus the fork-server launcher unless Dagster's own is asked for,
+    plus PostgreSQL storage when its URL is set.
 
     The file names the variable, never its value, so a password in the URL is not written to disk.
     """
     config = INSTANCE_TEMPLATE.read_bytes()
+    if run_launcher() == "fork-server":
+        config += b"\n" + FORK_SERVER_LAUNCHER_TEMPLATE.read_bytes()
     if dagster_postgres_url():
         config += b"\n" + POSTGRES_STORAGE_TEMPLATE.read_bytes()
     return config

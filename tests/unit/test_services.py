@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from orchestration.deploy.services import storage_description, write_workspace
-from orchestration.settings import DAGSTER_POSTGRES_URL_ENV, INSTANCE_TEMPLATE, instance_config
+from orchestration.settings import DAGSTER_POSTGRES_URL_ENV, INSTANCE_TEMPLATE, RUN_LAUNCHER_ENV, instance_config
 from tests.conftest import process_group_members
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +24,22 @@ def test_without_a_postgres_url_the_instance_is_the_template_with_embedded_sqlit
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(DAGSTER_POSTGRES_URL_ENV, raising=False)
+    monkeypatch.setenv(RUN_LAUNCHER_ENV, "default")
     assert instance_config() == INSTANCE_TEMPLATE.read_bytes()
     assert "storage" not in yaml.safe_load(instance_config())
+
+
+def test_runs_are_forked_from_the_warm_fork_server_unless_dagsters_own_launcher_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(RUN_LAUNCHER_ENV, raising=False)
+    launcher = {"module": "orchestration.deploy.run_launcher", "class": "ForkServerRunLauncher"}
+    assert yaml.safe_load(instance_config())["run_launcher"] == launcher
+    monkeypatch.setenv(RUN_LAUNCHER_ENV, "default")
+    assert "run_launcher" not in yaml.safe_load(instance_config())
+    monkeypatch.setenv(RUN_LAUNCHER_ENV, "k8s")
+    with pytest.raises(ValueError, match="HT_RUN_LAUNCHER='k8s': expected one of fork-server, default"):
+        instance_config()
 
 
 def test_a_postgres_url_moves_runs_events_and_schedules_to_postgresql_without_writing_the_password(
@@ -36,7 +50,7 @@ def test_a_postgres_url_moves_runs_events_and_schedules_to_postgresql_without_wr
     assert config["storage"] == {"postgres": {"postgres_url": {"env": DAGSTER_POSTGRES_URL_ENV}}}
     # The rest of the template is kept: one batch run at a time, run monitoring.
     template = yaml.safe_load(INSTANCE_TEMPLATE.read_bytes())
-    assert {key: value for key, value in config.items() if key != "storage"} == template
+    assert {key: value for key, value in config.items() if key not in ("storage", "run_launcher")} == template
     assert config["run_queue"]["tag_concurrency_limits"] == [{"key": "ht/writes_warehouse", "limit": 1}]
     assert config["run_monitoring"]["enabled"] is True
     assert b"s3cret" not in instance_config()
