@@ -8,13 +8,13 @@ whose process is gone as failed. Their files were never promoted, so the ledger 
 
 from __future__ import annotations
 
-import os
 import socket
 
 import dagster as dg
 
 from orchestration.defs.jobs import BATCH_JOB_NAME
 from orchestration.defs.warehouse_writer import HOST_TAG, PID_TAG
+from orchestration.engine.processes import process_alive
 
 IN_FLIGHT = [
     dg.DagsterRunStatus.QUEUED,
@@ -22,16 +22,6 @@ IN_FLIGHT = [
     dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED,
 ]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
@@ -42,7 +32,7 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     )
     for run in runs:
         pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
-        if pid and host == socket.gethostname() and not _alive(int(pid)):
+        if pid and host == socket.gethostname() and not process_alive(int(pid)):
             instance.report_run_failed(run, message=f"The run's process (PID {pid}) is gone: killed or crashed.")
             reaped.append(run.run_id)
     return reaped

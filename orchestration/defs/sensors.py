@@ -2,12 +2,15 @@
 
 Each tick first marks batch runs whose process died as failed (defs/runs.py), then waits while a batch run is in
 flight: files that arrive meanwhile make the next batch. What is new comes from the ledger (engine/ledger.py),
-not from run keys or a watermark, so a file whose run was killed is simply still new and is taken again.
+not from run keys or a watermark, so a file whose run was killed is simply still new and is taken again. A file
+modified within the last second may still be being copied: the tick waits out that second, then looks again.
 The run key (`batch:<digest of the files>:<attempt>`) only stops one tick from launching the same batch twice;
 a batch that failed `MAX_ATTEMPTS` times (a bug, not a crash) waits for a fix instead of looping.
 """
 
 from __future__ import annotations
+
+import time
 
 import dagster as dg
 
@@ -15,7 +18,7 @@ from orchestration.defs.batch_run import batch_run_config, selected_keys
 from orchestration.defs.jobs import BATCH_TAG, process_batch
 from orchestration.defs.resources import LandingZone
 from orchestration.defs.runs import batch_runs_in_flight, reap_dead_runs
-from orchestration.engine.plan import batch_digest, make_plan
+from orchestration.engine.plan import Plan, batch_digest, make_plan
 from orchestration.engine.storage import configured_warehouse
 from orchestration.settings import publish_dir
 
@@ -23,6 +26,12 @@ from orchestration.settings import publish_dir
 MAX_FILES_PER_BATCH = 500
 # Launches of one batch (the same new files) before the sensor stops retrying it and says so.
 MAX_ATTEMPTS = 3
+
+
+def _plan(landing: LandingZone) -> Plan:
+    return make_plan(
+        landing.roots(include_shipped=False), configured_warehouse(), publish_dir(), limit=MAX_FILES_PER_BATCH
+    )
 
 
 @dg.sensor(
@@ -39,9 +48,12 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) ->
     in_flight = batch_runs_in_flight(context.instance)
     if in_flight:
         return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
-    plan = make_plan(
-        landing.roots(include_shipped=False), configured_warehouse(), publish_dir(), limit=MAX_FILES_PER_BATCH
-    )
+    plan = _plan(landing)
+    if plan.discovery.unsettled:
+        # A file that landed within the last second may still be being copied in. Waiting that second here (at
+        # most SETTLE_SECONDS) costs less than leaving it to the daemon's next evaluation, 5 s later.
+        time.sleep(plan.discovery.settles_in)
+        plan = _plan(landing)
     for skipped in plan.discovery.skipped:
         context.log.warning(f"Skipped {skipped}")
     if plan.nothing_to_do:

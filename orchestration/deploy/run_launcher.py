@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster._core.launcher.base import LaunchRunContext
+from dagster._core.launcher.base import CheckRunHealthResult, LaunchRunContext, WorkerStatus
 from dagster._serdes import ConfigurableClassData
+
+from orchestration.engine.processes import process_alive
 
 logger = logging.getLogger(__name__)
 
@@ -115,23 +117,42 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
             f"Run worker forked from the warm fork server (pid {worker.pid}).", run, cls=self.__class__
         )
 
+    def _forked_here(self, run: dg.DagsterRun) -> int | None:
+        """The PID of the run's worker if this host's fork server forked it; None for any other run."""
+        host, _, pid = run.tags.get(WORKER_TAG, "").rpartition(":")
+        return int(pid) if host == socket.gethostname() else None
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run: dg.DagsterRun) -> CheckRunHealthResult:
+        """Run monitoring asks this in the daemon, on the host whose fork server forked the workers. A run not forked
+        here (`ht-warehouse build`, a run launched through the code server) is left to the landing sensor, which
+        judges it by the PID it recorded (orchestration/defs/runs.py)."""
+        pid = self._forked_here(run)
+        if pid is None:
+            return CheckRunHealthResult(WorkerStatus.RUNNING, "not forked here: the landing sensor watches it")
+        if process_alive(pid):
+            return CheckRunHealthResult(WorkerStatus.RUNNING)
+        return CheckRunHealthResult(WorkerStatus.FAILED, f"The run worker (pid {pid}) is gone: killed or crashed.")
+
     def terminate(self, run_id: str) -> bool:
         """Interrupts a forked run worker as Ctrl-C would (Dagster then cancels the run); others as the default."""
         run = self._instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False
-        worker = run.tags.get(WORKER_TAG)
-        if worker is None:
+        if WORKER_TAG not in run.tags:
             return super().terminate(run_id)
-        host, _, pid = worker.rpartition(":")
-        if host != socket.gethostname():
+        pid = self._forked_here(run)
+        if pid is None:
             self._instance.report_engine_event(
-                f"Cannot terminate: the run worker runs on {host}, not here.", run, cls=self.__class__
+                f"Cannot terminate: the run worker runs on another host ({run.tags[WORKER_TAG]}).", run, cls=type(self)
             )
             return False
         self._instance.report_run_canceling(run)
         try:
-            os.kill(int(pid), signal.SIGINT)
+            os.kill(pid, signal.SIGINT)
         except ProcessLookupError:
             self._instance.report_run_canceled(run, message=f"The run worker (pid {pid}) was already gone.")
         return True

@@ -128,6 +128,8 @@ class Discovery:
     processed: int
     unsettled: int
     skipped: list[str]
+    # Seconds until the youngest unsettled file is old enough to take (0 when none is unsettled).
+    settles_in: float = 0.0
 
 
 def discover(
@@ -141,6 +143,7 @@ def discover(
     pending: list[FileVersion] = []
     skipped: list[str] = []
     processed = unsettled = 0
+    settles_in = 0.0
     for kind in SOURCE_KINDS:
         for path in unsupported_files(roots, kind):
             skipped.append(f"{path}: not a file type {kind}/ takes (expected {', '.join(SOURCE_KINDS[kind].suffixes)})")
@@ -150,6 +153,7 @@ def discover(
                 continue
             if now - file.mtime < settle:
                 unsettled += 1
+                settles_in = max(settles_in, settle - max(now - file.mtime, 0.0))
                 continue
             version = FileVersion(kind, file.partition_key, str(file.path), cache.sha256(file), file.mtime)
             if version.key in done or version.key in seen:
@@ -159,7 +163,7 @@ def discover(
             pending.append(version)
     cache.save()
     pending.sort(key=lambda v: (v.mtime, v.path))
-    return Discovery(pending[:limit] if limit else pending, processed, unsettled, skipped)
+    return Discovery(pending[:limit] if limit else pending, processed, unsettled, skipped, settles_in)
 
 
 def find_accepted(warehouse: Warehouse, file_or_sha: str) -> list[FileVersion]:

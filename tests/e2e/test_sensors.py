@@ -131,6 +131,19 @@ def test_run_whose_process_died_is_marked_failed_and_its_files_taken_again(
     assert [f["path"] for f in files] == [str(landed)]
 
 
+def test_a_file_landed_a_moment_ago_is_taken_by_the_same_evaluation(
+    private_warehouse: BuiltWarehouse, landing_folder: Path
+) -> None:
+    """The sensor waits out the last second of a file that may still be being copied, instead of leaving it to the
+    daemon's next evaluation 5 s later."""
+    landed = landing_folder / "ochttf-2025.yaml"
+    landed.write_text(NEW_RELEASE.read_text() + "# Landed a moment ago (test suite).\n")
+    result = _evaluate(private_warehouse.instance)
+    assert isinstance(result, dg.SensorResult)
+    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
+    assert [f["path"] for f in files] == [str(landed)]
+
+
 def test_batch_that_failed_three_times_waits_for_a_fix(private_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
     landed = landing_folder / "ochttf-2025.yaml"
     landed.write_text(NEW_RELEASE.read_text() + "# Bytes whose runs keep failing (test suite).\n")

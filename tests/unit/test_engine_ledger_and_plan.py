@@ -7,7 +7,13 @@ import time
 from pathlib import Path
 
 from orchestration.engine.batch import Batch
-from orchestration.engine.ledger import discover, find_accepted, refused_versions, same_bytes_elsewhere
+from orchestration.engine.ledger import (
+    SETTLE_SECONDS,
+    discover,
+    find_accepted,
+    refused_versions,
+    same_bytes_elsewhere,
+)
 from orchestration.engine.plan import batch_digest, make_plan
 from orchestration.engine.store import quarantine
 from orchestration.engine.versions import LandedFile
@@ -56,6 +62,7 @@ def test_a_quarantined_version_is_processed_and_a_settling_file_waits(data_dir: 
     assert refused_versions() == {refused.key}
     found = discover([landing], warehouse)
     assert (found.pending, found.processed, found.unsettled) == ([], 1, 1)
+    assert 0 < found.settles_in <= SETTLE_SECONDS
     _age(fresh.path)
     assert [v.key for v in discover([landing], warehouse).pending] == [fresh.key]
 

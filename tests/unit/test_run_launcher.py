@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import sys
 from collections.abc import Iterator
 
 import dagster as dg
 import pytest
-from dagster._core.launcher.base import LaunchRunContext
+from dagster._core.launcher.base import LaunchRunContext, WorkerStatus
 
 from orchestration.deploy.run_launcher import WORKER_TAG, ForkServerRunLauncher, _same_environment
 from tests.conftest import wait_for
@@ -56,6 +58,21 @@ def test_terminate_interrupts_the_worker_and_the_run_is_canceled(instance: dg.Da
     assert instance.run_launcher.terminate(run.run_id)
     wait_for(lambda: instance.get_run_by_id(run.run_id).is_finished, "the run to stop", timeout=60)
     assert _status(instance, run) == dg.DagsterRunStatus.CANCELED
+
+
+def test_run_monitoring_finds_a_killed_worker_dead_and_leaves_other_runs_alone(instance: dg.DagsterInstance) -> None:
+    run = _launch(instance, forked_jobs.sleeping_job)
+    wait_for(lambda: _status(instance, run) == dg.DagsterRunStatus.STARTED, "the run to start", timeout=120)
+    launcher = instance.run_launcher
+    started = instance.get_run_by_id(run.run_id)
+    assert launcher.check_run_worker_health(started).status == WorkerStatus.RUNNING
+    pid = int(started.tags[WORKER_TAG].rpartition(":")[2])
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: launcher.check_run_worker_health(started).status == WorkerStatus.FAILED, "the death", timeout=30)
+    assert "is gone: killed or crashed" in launcher.check_run_worker_health(started).msg
+    # A run this launcher did not fork (`ht-warehouse build`) is the landing sensor's to judge.
+    other = instance.create_run_for_job(job_def=forked_jobs.sleeping_job)
+    assert launcher.check_run_worker_health(other).status == WorkerStatus.RUNNING
 
 
 def test_another_python_environment_is_launched_the_default_way() -> None:
