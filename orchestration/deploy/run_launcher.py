@@ -69,17 +69,28 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
         super().__init__(inst_data=inst_data)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(list(preload_modules or DEFAULT_PRELOAD))
-        # The fork server imports the libraries in the background from now on. Until it can fork, runs launch the
-        # default way, so a cold start is no slower than without it.
         self._warm = threading.Event()
-        threading.Thread(target=self._warm_up, name="warm-fork-server", daemon=True).start()
+        self._warming: threading.Thread | None = None
+        self._warming_lock = threading.Lock()
+
+    def start_warming(self) -> threading.Event:
+        """Starts the fork server in the background, once per process; the event is set as soon as it can fork.
+
+        The first launch calls this, so only the process that launches runs (the daemon) keeps a fork server, not
+        the webserver, which also builds a launcher (to terminate runs, to show its name).
+        """
+        with self._warming_lock:
+            if self._warming is None:
+                self._warming = threading.Thread(target=self._warm_up, name="warm-fork-server", daemon=True)
+                self._warming.start()
+        return self._warm
 
     def _warm_up(self) -> None:
         probe = self._context.Process(target=ready, daemon=True)
         try:
             probe.start()  # returns once the fork server has imported everything and forked
             probe.join()
-        except OSError:
+        except (OSError, EOFError):
             logger.exception("The fork server did not start: runs launch through the code server")
             return
         self._warm.set()
@@ -97,7 +108,10 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
 
         run = context.dagster_run
         origin = run.job_code_origin
-        if origin is None or not _same_environment(origin.executable_path) or not self._warm.is_set():
+        if origin is None or not _same_environment(origin.executable_path):
+            super().launch_run(context)
+            return
+        if not self.start_warming().is_set():  # until it is warm, a run starts the default way: no slower than without
             super().launch_run(context)
             return
         command = ExecuteRunArgs(job_origin=origin, run_id=run.run_id, instance_ref=self._instance.get_ref())
@@ -106,7 +120,7 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
         worker = self._context.Process(target=run_worker, args=(args[args.index("api") :],), daemon=False)
         try:
             worker.start()
-        except OSError as error:  # the fork server could not be started or reached: launch the default way
+        except (OSError, EOFError) as error:  # the fork server could not be started or reached: the default way
             self._instance.report_engine_event(
                 f"The fork server is unavailable ({error}): launching through the code server.", run, cls=type(self)
             )

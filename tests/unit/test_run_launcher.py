@@ -26,7 +26,7 @@ def instance() -> Iterator[dg.DagsterInstance]:
     }
     with dg.instance_for_test(overrides={"run_launcher": launcher}) as instance:
         assert isinstance(instance.run_launcher, ForkServerRunLauncher)
-        wait_for(instance.run_launcher._warm.is_set, "the fork server to warm up", timeout=120)
+        wait_for(instance.run_launcher.start_warming().is_set, "the fork server to warm up", timeout=120)
         yield instance
 
 
