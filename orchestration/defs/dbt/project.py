@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dagster_dbt import DbtProject
 
-from orchestration.engine.dbt_files import dbt_project_files
+from orchestration.defs.dbt.runner import parse_project
+from orchestration.engine.dbt_files import dbt_fingerprint, dbt_project_files
 from orchestration.settings import DBT_PROJECT_DIR, apply_environment, dbt_target_dir
 
 apply_environment()
@@ -20,10 +21,15 @@ def _manifest_is_stale() -> bool:
     return any(path.stat().st_mtime > built for path in dbt_project_files())
 
 
-def prepare_manifest(force: bool = False) -> None:
-    """Run `dbt parse` when the manifest is missing or older than a file of the dbt project (or when forced)."""
-    if force or _manifest_is_stale():
-        dbt_project.preparer.prepare(dbt_project)
+def prepare_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or older than a file of the project.
+
+    dagster-dbt's preparer would run `dbt parse` in a new process (a new interpreter importing dbt: about 4 s),
+    and a run would then parse again to get the manifest as an object. dbt parses here, in this process, as runs
+    do (runner.py): that writes `manifest.json` and keeps the parsed manifest for the runs too.
+    """
+    if _manifest_is_stale():
+        parse_project(str(DBT_PROJECT_DIR), str(dbt_target_dir()), dbt_fingerprint())
 
 
 # Built on a fresh clone and re-parsed whenever a file of the dbt project changed (model edits under `dg dev`

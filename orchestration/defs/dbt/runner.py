@@ -145,7 +145,14 @@ def _pickled_manifest(project_dir: str, target_path: str, fingerprint: str) -> b
         pass
     except Exception as error:  # a torn or unreadable file of ours: parse again, and it is rewritten
         logger.warning("Parsing the dbt project again: could not load %s (%s)", kept, error)
-    pickled = _pickle(_invoke(["parse", *_locations(project_dir, target_path)]))
+    return parse_project(project_dir, target_path, fingerprint)
+
+
+def parse_project(project_dir: str, target_path: str, fingerprint: str) -> bytes:
+    """`dbt parse` in this process: writes `manifest.json` (what dagster-dbt builds the assets from) and keeps the
+    parsed manifest, pickled, for the runs; returns it."""
+    pickled = _pickle(_invoke(["parse", "--quiet", *_locations(project_dir, target_path)]))
+    kept = _parsed_manifest_file(project_dir, target_path, fingerprint)
     try:
         _keep(pickled, kept)
     except OSError as error:
