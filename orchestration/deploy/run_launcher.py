@@ -7,8 +7,10 @@ a multiprocessing fork server that imported those libraries once. Each run worke
 the command a container-based launcher (dagster-docker, dagster-k8s) runs, `dagster api execute_run`, so it loads
 the code location itself, as a spawned worker does: an edited definition is picked up by the next run.
 
-Only libraries are preloaded, never the project's code. A run whose code location uses another Python environment
-than the launching process (the daemon) goes to Dagster's default launcher, through its code server.
+The fork server preloads libraries and a warm-up (warm_up.py), never the code location's modules, which would go
+stale. A run whose code location uses another Python environment than the launching process (the daemon) goes to
+Dagster's default launcher, through its code server, and so does every run until the fork server is warm. Forked
+workers write to the daemon's output, as the code server's children write to the code server's.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Where a forked run worker runs: "host:pid". `terminate` interrupts it there.
 WORKER_TAG = "ht/run_worker"
-# What the fork server imports once, before its first fork. Libraries only: the project's modules would go stale.
+# What the fork server imports once, before its first fork.
 DEFAULT_PRELOAD = (
     "dagster",
     "dagster_dbt",
