@@ -1,7 +1,8 @@
 """Runs whose process died: found by the PID they recorded, and marked failed so nothing waits for them.
 
-Dagster's default run launcher cannot tell whether a run worker is alive (run monitoring needs a launcher that
-can), and an in-process `ht-warehouse build` killed with SIGKILL leaves its run STARTED forever. Every batch run
+Run monitoring fails the runs whose worker the fork-server launcher forked (deploy/run_launcher.py), but Dagster's
+default launcher cannot tell whether its run workers are alive, and an in-process `ht-warehouse build` killed with
+SIGKILL leaves its run STARTED forever. Every batch run
 records its PID and host (resources.WarehouseWriter); before launching, the sensor and the CLI mark the runs
 whose process is gone as failed. Their files were never promoted, so the ledger still lists them as pending.
 """
@@ -33,8 +34,11 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     for run in runs:
         pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
         if pid and host == socket.gethostname() and not process_alive(int(pid)):
-            instance.report_run_failed(run, message=f"The run's process (PID {pid}) is gone: killed or crashed.")
-            reaped.append(run.run_id)
+            current = instance.get_run_by_id(run.run_id)  # run monitoring may have failed it meanwhile
+            if current is not None and current.status == dg.DagsterRunStatus.STARTED:
+                message = f"The run's process (PID {pid}) is gone: killed or crashed."
+                instance.report_run_failed(current, message=message)
+                reaped.append(run.run_id)
     return reaped
 
 

@@ -49,7 +49,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) ->
     if in_flight:
         return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
     plan = _plan(landing)
-    if plan.discovery.unsettled:
+    if plan.discovery.settles_in and len(plan.pending) < MAX_FILES_PER_BATCH:
         # A file that landed within the last second may still be being copied in. Waiting that second here (at
         # most SETTLE_SECONDS) costs less than leaving it to the daemon's next evaluation, 5 s later.
         time.sleep(plan.discovery.settles_in)

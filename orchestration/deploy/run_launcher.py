@@ -15,6 +15,7 @@ workers write to the daemon's output, as the code server's children write to the
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -28,14 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.launcher.base import CheckRunHealthResult, LaunchRunContext, WorkerStatus
 from dagster._serdes import ConfigurableClassData
 
-from orchestration.engine.processes import process_alive
+from orchestration.engine.processes import process_start_time, same_process
 
 logger = logging.getLogger(__name__)
 
-# Where a forked run worker runs: "host:pid". `terminate` interrupts it there.
+# Which process runs a forked run worker: JSON {"run_id", "host", "pid", "started"}. The run id keeps a re-executed
+# run (which copies its parent's tags) from being judged by its parent's worker, and the start time keeps a reused
+# PID from passing for the worker.
 WORKER_TAG = "ht/run_worker"
 # What the fork server imports once, before its first fork.
 DEFAULT_PRELOAD = (
@@ -48,11 +52,23 @@ DEFAULT_PRELOAD = (
 )
 
 
-def run_worker(command: Sequence[str]) -> None:
-    """A forked run worker's body: `dagster <command>`, through the `dagster` console script's entry point."""
+def run_worker(command: Sequence[str], instance_ref: InstanceRef, run_id: str) -> None:
+    """A forked run worker's body: `dagster <command>`, through the `dagster` console script's entry point.
+
+    Beside it, Dagster's run cancellation thread polls the run and interrupts the worker once the run is CANCELING:
+    a webserver on another host (a container of its own) can cancel a run it cannot signal.
+    """
+    from dagster._core.execution.run_cancellation_thread import start_run_cancellation_thread
+
+    with dg.DagsterInstance.from_ref(instance_ref) as instance:
+        watcher, stop_watching = start_run_cancellation_thread(instance, run_id)
     (cli,) = entry_points(group="console_scripts", name="dagster")
     sys.argv = ["dagster", *command]
-    cli.load()()
+    try:
+        cli.load()()
+    finally:
+        stop_watching.set()
+        watcher.join()
 
 
 def ready() -> None:
@@ -60,8 +76,13 @@ def ready() -> None:
 
 
 def _same_environment(executable: str) -> bool:
-    """Whether a code location's interpreter is this process's: the same bin folder (a venv's python, python3)."""
-    return Path(executable).absolute().parent == Path(sys.executable).absolute().parent
+    """Whether a code location's interpreter is this process's: the same file, or another name for it in the same
+    bin folder (a venv's python and python3)."""
+    mine, theirs = Path(sys.executable).absolute(), Path(executable).absolute()
+    try:
+        return theirs.parent == mine.parent and theirs.samefile(mine)
+    except OSError:
+        return False
 
 
 class ForkServerRunLauncher(dg.DefaultRunLauncher):
@@ -119,7 +140,9 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
         command = ExecuteRunArgs(job_origin=origin, run_id=run.run_id, instance_ref=self._instance.get_ref())
         args = list(command.get_command_args())
         # Not daemonic: a daemon that stops waits for its runs, as the code server does, and a run may have children.
-        worker = self._context.Process(target=run_worker, args=(args[args.index("api") :],), daemon=False)
+        worker = self._context.Process(
+            target=run_worker, args=(args[args.index("api") :], self._instance.get_ref(), run.run_id), daemon=False
+        )
         try:
             worker.start()
         except (OSError, EOFError) as error:  # the fork server could not be started or reached: the default way
@@ -128,15 +151,30 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
             )
             super().launch_run(context)
             return
-        self._instance.add_run_tags(run.run_id, {WORKER_TAG: f"{socket.gethostname()}:{worker.pid}"})
+        assert worker.pid is not None
+        identity = {
+            "run_id": run.run_id,
+            "host": socket.gethostname(),
+            "pid": worker.pid,
+            "started": process_start_time(worker.pid),
+        }
+        self._instance.add_run_tags(run.run_id, {WORKER_TAG: json.dumps(identity)})
         self._instance.report_engine_event(
             f"Run worker forked from the warm fork server (pid {worker.pid}).", run, cls=self.__class__
         )
 
-    def _forked_here(self, run: dg.DagsterRun) -> int | None:
-        """The PID of the run's worker if this host's fork server forked it; None for any other run."""
-        host, _, pid = run.tags.get(WORKER_TAG, "").rpartition(":")
-        return int(pid) if host == socket.gethostname() else None
+    @staticmethod
+    def _identity(run: dg.DagsterRun) -> dict[str, Any] | None:
+        """Which process the fork server forked for this very run (not a parent whose tags it copied); None if none."""
+        try:
+            identity = json.loads(run.tags[WORKER_TAG])
+        except (KeyError, ValueError):
+            return None
+        return identity if identity.get("run_id") == run.run_id else None
+
+    def _forked_here(self, run: dg.DagsterRun) -> dict[str, Any] | None:
+        identity = self._identity(run)
+        return identity if identity and identity.get("host") == socket.gethostname() else None
 
     @property
     def supports_check_run_worker_health(self) -> bool:
@@ -146,29 +184,25 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
         """Run monitoring asks this in the daemon, on the host whose fork server forked the workers. A run not forked
         here (`ht-warehouse build`, a run launched through the code server) is left to the landing sensor, which
         judges it by the PID it recorded (orchestration/defs/runs.py)."""
-        pid = self._forked_here(run)
-        if pid is None:
+        worker = self._forked_here(run)
+        if worker is None:
             return CheckRunHealthResult(WorkerStatus.RUNNING, "not forked here: the landing sensor watches it")
-        if process_alive(pid):
+        if same_process(worker["pid"], worker["started"]):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
-        return CheckRunHealthResult(WorkerStatus.FAILED, f"The run worker (pid {pid}) is gone: killed or crashed.")
+        return CheckRunHealthResult(
+            WorkerStatus.FAILED, f"The run worker (pid {worker['pid']}) is gone: killed or crashed."
+        )
 
     def terminate(self, run_id: str) -> bool:
-        """Interrupts a forked run worker as Ctrl-C would (Dagster then cancels the run); others as the default."""
+        """Interrupts a forked run worker as Ctrl-C would, and Dagster cancels the run. A worker forked on another
+        host interrupts itself when its cancellation thread sees the run CANCELING; other runs: the default way."""
         run = self._instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False
-        if WORKER_TAG not in run.tags:
+        if self._identity(run) is None:
             return super().terminate(run_id)
-        pid = self._forked_here(run)
-        if pid is None:
-            self._instance.report_engine_event(
-                f"Cannot terminate: the run worker runs on another host ({run.tags[WORKER_TAG]}).", run, cls=type(self)
-            )
-            return False
         self._instance.report_run_canceling(run)
-        try:
-            os.kill(pid, signal.SIGINT)
-        except ProcessLookupError:
-            self._instance.report_run_canceled(run, message=f"The run worker (pid {pid}) was already gone.")
+        worker = self._forked_here(run)
+        if worker is not None and same_process(worker["pid"], worker["started"]):
+            os.kill(worker["pid"], signal.SIGINT)
         return True

@@ -153,7 +153,8 @@ def discover(
                 continue
             if now - file.mtime < settle:
                 unsettled += 1
-                settles_in = max(settles_in, settle - max(now - file.mtime, 0.0))
+                if file.mtime <= now:  # a modification time in the future (clock skew) settles when the clock does
+                    settles_in = max(settles_in, settle - (now - file.mtime))
                 continue
             version = FileVersion(kind, file.partition_key, str(file.path), cache.sha256(file), file.mtime)
             if version.key in done or version.key in seen:

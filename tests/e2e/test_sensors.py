@@ -136,6 +136,9 @@ def test_a_file_landed_a_moment_ago_is_taken_by_the_same_evaluation(
 ) -> None:
     """The sensor waits out the last second of a file that may still be being copied, instead of leaving it to the
     daemon's next evaluation 5 s later."""
+    from orchestration.definitions import defs  # loaded first: the evaluation follows the write within the second
+
+    defs.resolve_sensor_def("landing_sensor")
     landed = landing_folder / "ochttf-2025.yaml"
     landed.write_text(NEW_RELEASE.read_text() + "# Landed a moment ago (test suite).\n")
     result = _evaluate(private_warehouse.instance)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -41,15 +43,19 @@ def _status(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dg.DagsterRunSt
     return instance.get_run_by_id(run.run_id).status
 
 
+def _worker(instance: dg.DagsterInstance, run: dg.DagsterRun) -> dict:
+    return json.loads(instance.get_run_by_id(run.run_id).tags[WORKER_TAG])
+
+
 def test_a_run_is_a_fork_of_the_warm_fork_server(instance: dg.DagsterInstance) -> None:
     run = _launch(instance, forked_jobs.preloaded_job)
     wait_for(lambda: instance.get_run_by_id(run.run_id).is_finished, "the run to finish", timeout=120)
     assert _status(instance, run) == dg.DagsterRunStatus.SUCCESS
-    host, _, pid = instance.get_run_by_id(run.run_id).tags[WORKER_TAG].rpartition(":")
+    worker = _worker(instance, run)
+    assert (worker["run_id"], worker["host"]) == (run.run_id, socket.gethostname())
     messages = [entry.message for entry in instance.all_logs(run.run_id)]
-    assert f"[ForkServerRunLauncher] Run worker forked from the warm fork server (pid {pid})." in messages
-    assert f"Started process for run (pid: {pid})." in messages
-    assert host == socket.gethostname()
+    assert f"[ForkServerRunLauncher] Run worker forked from the warm fork server (pid {worker['pid']})." in messages
+    assert f"Started process for run (pid: {worker['pid']})." in messages
 
 
 def test_terminate_interrupts_the_worker_and_the_run_is_canceled(instance: dg.DagsterInstance) -> None:
@@ -60,21 +66,38 @@ def test_terminate_interrupts_the_worker_and_the_run_is_canceled(instance: dg.Da
     assert _status(instance, run) == dg.DagsterRunStatus.CANCELED
 
 
+def test_a_worker_forked_on_another_host_cancels_itself_when_the_run_is_canceling(instance: dg.DagsterInstance) -> None:
+    """A webserver in a container of its own cannot signal the daemon's workers: each worker watches its run."""
+    run = _launch(instance, forked_jobs.sleeping_job)
+    wait_for(lambda: _status(instance, run) == dg.DagsterRunStatus.STARTED, "the run to start", timeout=120)
+    elsewhere = {**_worker(instance, run), "host": "daemon-container"}
+    instance.add_run_tags(run.run_id, {WORKER_TAG: json.dumps(elsewhere)})
+    assert instance.run_launcher.terminate(run.run_id)
+    assert _status(instance, run) == dg.DagsterRunStatus.CANCELING
+    wait_for(lambda: instance.get_run_by_id(run.run_id).is_finished, "the worker to cancel itself", timeout=60)
+    assert _status(instance, run) == dg.DagsterRunStatus.CANCELED
+
+
 def test_run_monitoring_finds_a_killed_worker_dead_and_leaves_other_runs_alone(instance: dg.DagsterInstance) -> None:
     run = _launch(instance, forked_jobs.sleeping_job)
     wait_for(lambda: _status(instance, run) == dg.DagsterRunStatus.STARTED, "the run to start", timeout=120)
     launcher = instance.run_launcher
     started = instance.get_run_by_id(run.run_id)
     assert launcher.check_run_worker_health(started).status == WorkerStatus.RUNNING
-    pid = int(started.tags[WORKER_TAG].rpartition(":")[2])
-    os.kill(pid, signal.SIGKILL)
+    os.kill(_worker(instance, run)["pid"], signal.SIGKILL)
     wait_for(lambda: launcher.check_run_worker_health(started).status == WorkerStatus.FAILED, "the death", timeout=30)
     assert "is gone: killed or crashed" in launcher.check_run_worker_health(started).msg
-    # A run this launcher did not fork (`ht-warehouse build`) is the landing sensor's to judge.
-    other = instance.create_run_for_job(job_def=forked_jobs.sleeping_job)
-    assert launcher.check_run_worker_health(other).status == WorkerStatus.RUNNING
+    # A re-execution copies its parent's tags, the dead worker's included: it is not judged by that worker.
+    rerun = instance.create_run_for_job(job_def=forked_jobs.sleeping_job, tags=dict(started.tags))
+    assert rerun.tags[WORKER_TAG] == started.tags[WORKER_TAG]
+    assert launcher.check_run_worker_health(rerun).status == WorkerStatus.RUNNING
+    # Nor is a worker whose PID now names another process (a restart reuses PIDs).
+    reused = {**_worker(instance, run), "pid": os.getpid()}
+    instance.add_run_tags(run.run_id, {WORKER_TAG: json.dumps(reused)})
+    assert launcher.check_run_worker_health(instance.get_run_by_id(run.run_id)).status == WorkerStatus.FAILED
 
 
 def test_another_python_environment_is_launched_the_default_way() -> None:
     assert _same_environment(sys.executable)
     assert not _same_environment("/opt/another-venv/bin/python")
+    assert not _same_environment(str(Path(sys.executable).with_name("no-such-python")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtProject
 
 from orchestration.defs.dbt.runner import parse_project
@@ -29,7 +30,14 @@ def prepare_manifest() -> None:
     do (runner.py): that writes `manifest.json` and keeps the parsed manifest for the runs too.
     """
     if _manifest_is_stale():
-        parse_project(str(DBT_PROJECT_DIR), str(dbt_target_dir()), dbt_fingerprint())
+        # dagster-dbt's guard: one process parses at a time, and one that waited for another's parse skips its own.
+        run_with_concurrent_update_guard(
+            dbt_project.manifest_path,
+            parse_project,
+            project_dir=str(DBT_PROJECT_DIR),
+            target_path=str(dbt_target_dir()),
+            fingerprint=dbt_fingerprint(),
+        )
 
 
 # Built on a fresh clone and re-parsed whenever a file of the dbt project changed (model edits under `dg dev`
