@@ -2,9 +2,9 @@
 
 Run monitoring fails the runs whose worker the fork-server launcher forked (deploy/run_launcher.py), but Dagster's
 default launcher cannot tell whether its run workers are alive, and an in-process `ht-warehouse build` killed with
-SIGKILL leaves its run STARTED forever. Every batch run
-records its PID and host (resources.WarehouseWriter); before launching, the sensor and the CLI mark the runs
-whose process is gone as failed. Their files were never promoted, so the ledger still lists them as pending.
+SIGKILL leaves its run STARTED forever. Every batch run records its PID and host (resources.WarehouseWriter);
+before launching, the sensor and the CLI mark the runs whose process is gone as failed. Their files were never
+promoted, so the ledger still lists them as pending.
 """
 
 from __future__ import annotations
