@@ -55,3 +55,14 @@ def test_a_kept_manifest_resolves_sources_and_refs_after_a_full_parse(tmp_path: 
     ref = kept.resolve_ref(None, model.name, None, None, model.package_name, model.package_name)
     assert ref.unique_id == model.unique_id
     assert kept.fixtures == parsed.fixtures and sorted(kept.nodes) == sorted(parsed.nodes)
+
+
+def test_a_manifest_cut_off_by_a_killed_parse_is_parsed_again(tmp_path: Path) -> None:
+    """dbt writes manifest.json in place: a process killed meanwhile leaves half a file, which must not be loaded."""
+    from orchestration.defs.dbt.project import _manifest_is_whole
+
+    whole, cut, empty = tmp_path / "whole.json", tmp_path / "cut.json", tmp_path / "empty.json"
+    whole.write_text('{"nodes": {"model.a": {}}}')
+    cut.write_text('{"nodes": {"model.a": {')
+    empty.write_text("")
+    assert [_manifest_is_whole(p) for p in (whole, cut, empty)] == [True, False, False]

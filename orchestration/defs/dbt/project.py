@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtProject
 
@@ -14,9 +17,20 @@ apply_environment()
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, target_path=dbt_target_dir())
 
 
+def _manifest_is_whole(manifest: Path) -> bool:
+    """Whether the file ends as a JSON object does: dbt writes it in place, so a process killed meanwhile leaves
+    it cut off, and dagster-dbt could not load the code location from it."""
+    with manifest.open("rb") as file:
+        file.seek(0, os.SEEK_END)
+        if file.tell() == 0:
+            return False
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"}"
+
+
 def _manifest_is_stale() -> bool:
     manifest = dbt_project.manifest_path
-    if not manifest.exists():
+    if not manifest.exists() or not _manifest_is_whole(manifest):
         return True
     built = manifest.stat().st_mtime
     return any(path.stat().st_mtime > built for path in dbt_project_files())
