@@ -57,8 +57,9 @@ def test_a_kept_manifest_resolves_sources_and_refs_after_a_full_parse(tmp_path: 
     assert kept.fixtures == parsed.fixtures and sorted(kept.nodes) == sorted(parsed.nodes)
 
 
-def test_a_manifest_cut_off_by_a_killed_parse_is_parsed_again(tmp_path: Path) -> None:
-    """dbt writes manifest.json in place: a process killed meanwhile leaves half a file, which must not be loaded."""
+def test_a_manifest_cut_off_by_a_killed_parse_does_not_count_as_whole(tmp_path: Path) -> None:
+    """dbt writes manifest.json in place: a process killed meanwhile leaves half a file, which `_manifest_is_stale`
+    must then treat as stale (parsed again), not load."""
     from orchestration.defs.dbt.project import _manifest_is_whole
 
     whole, cut, empty = tmp_path / "whole.json", tmp_path / "cut.json", tmp_path / "empty.json"
