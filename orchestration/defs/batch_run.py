@@ -16,6 +16,7 @@ from orchestration.defs.jobs import BATCH_JOB_NAME, BATCH_TAG, batch_selection
 from orchestration.defs.runs import reap_dead_runs
 from orchestration.engine.audit import WAREHOUSE_TESTS_CHECK
 from orchestration.engine.plan import batch_digest
+from orchestration.engine.stop_signals import StopRequested
 from orchestration.engine.versions import FileVersion
 from orchestration.settings import quarantine_dir
 
@@ -58,10 +59,11 @@ class BatchReport:
 
     @property
     def interrupted(self) -> bool:
-        """Stopped by SIGTERM or Ctrl-C: Dagster's own handlers turn both into an interrupted step."""
+        """Stopped by SIGTERM or Ctrl-C: Dagster's own handlers turn both into an interrupted step, and a batch
+        refuses to promote after either (engine/stop_signals.py)."""
+        interrupts = {dg.DagsterExecutionInterruptedError.__name__, StopRequested.__name__}
         return self.result is not None and any(
-            event.step_failure_data.error is not None
-            and event.step_failure_data.error.cls_name == dg.DagsterExecutionInterruptedError.__name__
+            event.step_failure_data.error is not None and event.step_failure_data.error.cls_name in interrupts
             for event in self.result.get_step_failure_events()
         )
 

@@ -14,6 +14,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from orchestration.engine.batch import Batch
+from orchestration.engine.stop_signals import recorded_stop_signals
 from orchestration.engine.storage import configured_warehouse
 
 # Tags a batch run carries so that a dead run can be told from a live one (see sensors.reap_dead_runs).
@@ -36,11 +37,14 @@ class WarehouseWriter(dg.ConfigurableResource):
         run_id = context.run.run_id if context.run else "adhoc"
         if context.instance is not None and context.run:
             context.instance.add_run_tags(run_id, {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()})
-        with warehouse.writer_lock(f"Dagster run {run_id}", self.lock_timeout_seconds, context.log.info):
+        with (
+            recorded_stop_signals() as stop,
+            warehouse.writer_lock(f"Dagster run {run_id}", self.lock_timeout_seconds, context.log.info),
+        ):
             cleared = warehouse.clear_stale()
             if cleared:
                 context.log.info(f"A writer died here before: {'; '.join(cleared)}")
-            self._batch = Batch(batch_id=run_id, run_id=run_id, warehouse=warehouse)
+            self._batch = Batch(batch_id=run_id, run_id=run_id, warehouse=warehouse, stop=stop)
             try:
                 yield self
             finally:

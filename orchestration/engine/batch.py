@@ -15,6 +15,7 @@ import duckdb
 
 from orchestration.engine.raw_tables import append_file_version, ensure_raw_schema, record_batch, retract_file_version
 from orchestration.engine.staged import StagedVersion
+from orchestration.engine.stop_signals import StopSignals
 from orchestration.engine.store import quarantine
 from orchestration.engine.versions import FileVersion, LandedFile
 from orchestration.engine.warehouse import Warehouse
@@ -31,6 +32,8 @@ class Batch:
     retracted: list[FileVersion] = field(default_factory=list)
     quarantined: list[FileVersion] = field(default_factory=list)
     candidate: Path | None = None
+    # Ctrl-C or SIGTERM during the run: no new candidate is prepared and nothing is promoted after it.
+    stop: StopSignals = field(default_factory=StopSignals)
 
     def loaded_at(self, version: FileVersion) -> dt.datetime:
         """Later versions in a batch get later load times, so the newest file is the latest version."""
@@ -38,6 +41,7 @@ class Batch:
 
     def prepare(self, versions: list[FileVersion] | None = None) -> Path:
         """A new candidate: the live warehouse plus the given accepted versions (default: all), minus retractions."""
+        self.stop.check("preparing a candidate")
         if self.candidate is not None:
             self.warehouse.discard(self.candidate)
         chosen = self.accepted if versions is None else versions
@@ -60,6 +64,7 @@ class Batch:
         """Record the batch in the candidate's `raw.batch_log`, swap it in as the live warehouse, and file the
         retracted versions in quarantine (the ledger's "refused" half)."""
         assert self.candidate is not None
+        self.stop.check(f"promoting batch {self.batch_id}")
         with duckdb.connect(str(self.candidate)) as conn:
             record_batch(
                 conn,

@@ -15,6 +15,7 @@ import pytest
 from orchestration.engine.batch import Batch
 from orchestration.engine.ledger import accepted_versions
 from orchestration.engine.raw_tables import read_state
+from orchestration.engine.stop_signals import StopRequested, recorded_stop_signals
 from orchestration.engine.warehouse import Warehouse, WarehouseBusy, writer_lock
 from tests.unit.conftest import stage_copy
 
@@ -101,3 +102,60 @@ def test_a_retraction_deletes_the_rows_and_files_the_version_in_quarantine(data_
         assert conn.execute("select count(*) from raw.hotline_national_signals_fy").fetchone() == (0,)
     assert accepted_versions(warehouse) == set()
     assert (data_dir / "quarantine" / version.kind / "fiscal" / version.sha256 / "report.json").exists()
+
+
+class _Interrupted(BaseException):
+    """What Dagster's handler raises for SIGTERM during a step."""
+
+
+def _raise_interrupted(_signum: int, _frame: object) -> None:
+    raise _Interrupted
+
+
+class _SignalsInCallback:
+    """Sends SIGTERM from a weakref callback, as dbt's parser collects classes: Python drops what the handler
+    raises there ("Exception ignored in ..."), so the run never hears of it."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.01)
+
+
+def test_a_stop_signal_whose_interrupt_was_lost_still_keeps_the_batch_from_being_promoted(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
+    version = stage_copy(data_dir / "landing", "fiscal")
+    dropped: list[type[BaseException]] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type))
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        with recorded_stop_signals() as stop:
+            batch = Batch("batch-1", "run-1", warehouse, accepted=[version], stop=stop)
+            batch.prepare()
+            dropping = _SignalsInCallback()
+            del dropping
+            assert dropped == [_Interrupted]  # the handler ran, and its exception went nowhere
+            with pytest.raises(StopRequested, match="SIGTERM received: promoting batch batch-1 is not done"):
+                batch.promote("all", [version])
+            batch.close()
+        assert signal.set_wakeup_fd(-1) == -1  # the wakeup file is given back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not warehouse.path.exists() and not warehouse.candidate_path.exists()
+
+
+def test_without_a_stop_signal_the_batch_promotes_and_other_signals_do_not_count(data_dir: Path) -> None:
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
+    version = stage_copy(data_dir / "landing", "fiscal")
+    previous = signal.signal(signal.SIGUSR1, lambda *_: None)
+    try:
+        with recorded_stop_signals() as stop:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            time.sleep(0.01)
+            batch = Batch("batch-1", "run-1", warehouse, accepted=[version], stop=stop)
+            batch.prepare()
+            batch.promote("all", [version])
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert read_state(warehouse).batch_id == "batch-1"
