@@ -65,6 +65,8 @@ def _dbt(data_dir: Path, *command: str) -> float:
         "HT_DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
         "DBT_TARGET_PATH": str(data_dir / "dbt-target"),
         "DBT_LOG_PATH": str(data_dir / "dbt-logs"),
+        # As the warehouse's own dbt builds log (orchestration/settings.py): the same work on both sides.
+        "DBT_LOG_LEVEL_FILE": "info",
     }
     started = time.perf_counter()
     subprocess.run([str(BIN / "dbt"), *command, "--quiet"], cwd=ROOT / "dbt_project", env=env, check=True)

@@ -21,6 +21,9 @@ class LandingZone(dg.ConfigurableResource):
 
     path: str
     shipped_path: str | None = None
+    # How long a landing sensor tick with nothing to take waits for a file to land (or a batch run to finish)
+    # before it returns: most of the daemon's 5 s between evaluations.
+    wait_seconds: float = 4.0
 
     def roots(self, include_shipped: bool = True) -> list[Path]:
         roots = [Path(self.path)]

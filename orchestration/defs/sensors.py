@@ -4,6 +4,9 @@ Each tick first marks batch runs whose process died as failed (defs/runs.py), th
 flight: files that arrive meanwhile make the next batch. What is new comes from the ledger (engine/ledger.py),
 not from run keys or a watermark, so a file whose run was killed is simply still new and is taken again. A file
 modified within the last second may still be being copied: the tick waits out that second, then looks again.
+Dagster's daemon evaluates sensors at most every 5 s (not a setting). A tick with nothing to take therefore waits
+for most of that time, for the batch run in flight to finish and on the landing folders' notifications
+(engine/watch.py): a file that lands meanwhile is taken once it has settled, not at a later tick.
 The run key (`batch:<digest of the files>:<attempt>`) only stops one tick from launching the same batch twice;
 a batch that failed `MAX_ATTEMPTS` times (a bug, not a crash) waits for a fix instead of looping.
 """
@@ -20,18 +23,43 @@ from orchestration.defs.resources import LandingZone
 from orchestration.defs.runs import batch_runs_in_flight, reap_dead_runs
 from orchestration.engine.plan import Plan, batch_digest, make_plan
 from orchestration.engine.storage import configured_warehouse
+from orchestration.engine.watch import LandingWatch, watching
 from orchestration.settings import publish_dir
 
 # One batch takes at most this many files; the rest make the next one.
 MAX_FILES_PER_BATCH = 500
 # Launches of one batch (the same new files) before the sensor stops retrying it and says so.
 MAX_ATTEMPTS = 3
+# How often a waiting tick asks whether the batch run in flight has finished.
+IN_FLIGHT_POLL_SECONDS = 0.5
 
 
 def _plan(landing: LandingZone) -> Plan:
     return make_plan(
         landing.roots(include_shipped=False), configured_warehouse(), publish_dir(), limit=MAX_FILES_PER_BATCH
     )
+
+
+def _next_plan(
+    instance: dg.DagsterInstance, landing: LandingZone, watch: LandingWatch, deadline: float
+) -> Plan | dg.SkipReason:
+    """The next batch once there is one, waiting until `deadline` for it; else the plan with nothing to do, or why
+    no batch can start now."""
+    while True:
+        in_flight = batch_runs_in_flight(instance)
+        if in_flight:
+            if time.monotonic() + IN_FLIGHT_POLL_SECONDS < deadline:
+                time.sleep(IN_FLIGHT_POLL_SECONDS)
+                continue
+            return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
+        plan = _plan(landing)
+        if plan.discovery.settles_in and len(plan.pending) < MAX_FILES_PER_BATCH:
+            # A file that landed within the last second may still be being copied in: wait that second out (at
+            # most SETTLE_SECONDS), then look again.
+            time.sleep(plan.discovery.settles_in)
+            plan = _plan(landing)
+        if not plan.nothing_to_do or not watch.wait(deadline - time.monotonic()):
+            return plan
 
 
 @dg.sensor(
@@ -45,15 +73,11 @@ def _plan(landing: LandingZone) -> Plan:
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult | dg.SkipReason:
     for run_id in reap_dead_runs(context.instance):
         context.log.warning(f"Run {run_id} died without finishing; its files are taken again")
-    in_flight = batch_runs_in_flight(context.instance)
-    if in_flight:
-        return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
-    plan = _plan(landing)
-    if plan.discovery.settles_in and len(plan.pending) < MAX_FILES_PER_BATCH:
-        # A file that landed within the last second may still be being copied in. Waiting that second here (at
-        # most SETTLE_SECONDS) costs less than leaving it to the daemon's next evaluation, 5 s later.
-        time.sleep(plan.discovery.settles_in)
-        plan = _plan(landing)
+    deadline = time.monotonic() + landing.wait_seconds
+    with watching(landing.roots(include_shipped=False)) as watch:
+        plan = _next_plan(context.instance, landing, watch, deadline)
+    if isinstance(plan, dg.SkipReason):
+        return plan
     for skipped in plan.discovery.skipped:
         context.log.warning(f"Skipped {skipped}")
     if plan.nothing_to_do:

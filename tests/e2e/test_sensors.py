@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -142,6 +143,49 @@ def test_a_file_landed_a_moment_ago_is_taken_by_the_same_evaluation(
     landed = landing_folder / "ochttf-2025.yaml"
     landed.write_text(NEW_RELEASE.read_text() + "# Landed a moment ago (test suite).\n")
     result = _evaluate(private_warehouse.instance)
+    assert isinstance(result, dg.SensorResult)
+    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
+    assert [f["path"] for f in files] == [str(landed)]
+
+
+def test_a_file_that_lands_while_a_tick_waits_is_taken_by_that_tick(
+    private_warehouse: BuiltWarehouse, landing_folder: Path
+) -> None:
+    """With nothing to take, a tick waits on the landing folder's notifications for most of the daemon's 5 s
+    between evaluations, instead of leaving a file that lands meanwhile to a later tick."""
+    from orchestration.definitions import defs  # loaded first: the file lands after the evaluation began
+
+    defs.resolve_sensor_def("landing_sensor")
+    _evaluate(private_warehouse.instance)  # the first evaluation in a process also loads what it reads
+    landed = landing_folder / "ochttf-2025.yaml"
+    text = NEW_RELEASE.read_text() + "# Landed while the sensor was waiting (test suite).\n"
+    writer = threading.Timer(1.0, landed.write_text, [text])
+    writer.start()
+    try:
+        result = _evaluate(private_warehouse.instance)
+    finally:
+        writer.join()
+    assert isinstance(result, dg.SensorResult)
+    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
+    assert [f["path"] for f in files] == [str(landed)]
+
+
+def test_a_tick_waits_for_the_batch_run_in_flight_to_finish(
+    private_warehouse: BuiltWarehouse, landing_folder: Path
+) -> None:
+    landed = landing_folder / "ochttf-2025.yaml"
+    landed.write_text(NEW_RELEASE.read_text() + "# Landed during a batch run (test suite).\n")
+    _settled(landed)
+    instance = private_warehouse.instance
+    running = _add_run(
+        instance, dg.DagsterRunStatus.STARTED, {"ht/pid": str(os.getpid()), "ht/host": socket.gethostname()}
+    )
+    finisher = threading.Timer(1.0, instance.report_run_failed, [running])
+    finisher.start()
+    try:
+        result = _evaluate(instance)
+    finally:
+        finisher.join()
     assert isinstance(result, dg.SensorResult)
     files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
     assert [f["path"] for f in files] == [str(landed)]
