@@ -163,13 +163,24 @@ def relations(conn: duckdb.DuckDBPyConnection, database: str) -> dict[tuple[str,
     return {(schema, name): Relation(schema, name, kind, sql) for schema, name, kind, sql in rows}
 
 
+def _lake_columns(conn: duckdb.DuckDBPyConnection, database: str, relation: Relation) -> str:
+    """A table's columns as DuckLake holds them: names, types and NOT NULL. DuckLake refuses UNIQUE, PRIMARY KEY
+    and CHECK constraints; the dbt build enforced the contract's in the candidate before anything is copied."""
+    rows = conn.execute(
+        "select column_name, data_type, is_nullable from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, relation.schema, relation.name],
+    ).fetchall()
+    return ", ".join(f'"{name}" {data_type}{"" if nullable else " not null"}' for name, data_type, nullable in rows)
+
+
 def _digest(conn: duckdb.DuckDBPyConnection, database: str, relation: Relation) -> tuple[Any, ...]:
     if relation.kind == "view":
         return (relation.sql,)
     count, total = conn.execute(
         f"select count(*), sum(hash(t)::hugeint) from {database}.{relation.qualified} as t"
     ).fetchone()
-    return (relation.sql, count, total)
+    return (_lake_columns(conn, database, relation), count, total)
 
 
 def changed_relations(
@@ -192,7 +203,7 @@ def changed_relations(
 def copy_relations(
     conn: duckdb.DuckDBPyConnection, source: str, target: str, changed: list[Relation], dropped: list[Relation]
 ) -> None:
-    """Replace `changed` (DDL with its NOT NULL constraints, then rows) and drop `dropped` in `target`.
+    """Replace `changed` (columns with their NOT NULL constraints, then rows) and drop `dropped` in `target`.
 
     Views are written last, with their SQL as the source holds it (names without a catalog: they resolve in the
     database that holds them). Runs inside the caller's transaction.
@@ -215,7 +226,7 @@ def copy_relations(
         drop(relation)
     for relation in [r for r in changed if r.kind == "table"]:
         drop(relation)
-        conn.execute(relation.sql)
+        conn.execute(f"create table {relation.qualified} ({_lake_columns(conn, source, relation)})")
         conn.execute(f"insert into {target}.{relation.qualified} select * from {source}.{relation.qualified}")
     for relation in views:
         conn.execute(create_view_sql(relation.schema, relation.name, relation.sql))
