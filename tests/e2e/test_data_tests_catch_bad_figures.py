@@ -74,3 +74,17 @@ def test_corrupted_figures_fail_the_marts_tests(warehouse_copy: Path, corruption
     assert result.returncode == 1, result.stdout[-2000:]
     failures = [line for line in result.stdout.splitlines() if "Failure in test" in line]
     assert any(failing_test in line for line in failures), "\n".join(failures) or result.stdout[-2000:]
+
+
+def test_a_duplicate_key_fails_the_table_whose_contract_declares_it_unique(warehouse_copy: Path) -> None:
+    """figure_id is unique by the contract of fct_victims (a constraint DuckDB enforces, not a test node)."""
+    with duckdb.connect(str(warehouse_copy)) as conn:
+        conn.execute(
+            "insert into raw.report_figures select * from raw.report_figures "
+            "where release_id = 'ochttf-2021' and breakdown_category = 'sex'"
+        )
+    result = _dbt_test(warehouse_copy, "fct_victims")
+    assert result.returncode == 1, result.stdout[-2000:]
+    # The model fails, and DuckDB's message names the duplicated key.
+    assert "Runtime Error in model fct_victims" in result.stdout, result.stdout[-2000:]
+    assert 'UNIQUE constraint violation: duplicate key "ochttf-2021#' in result.stdout, result.stdout[-2000:]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from orchestration.defs.dbt.model_metadata import dependency_order, materialized_parents
+import dagster as dg
+
+from orchestration.defs.dbt.model_metadata import column_schema, dependency_order, materialized_parents
 
 
 def _node(name: str, materialized: str, *parents: str) -> dict:
@@ -50,3 +52,24 @@ def test_a_model_comes_after_every_model_it_reads_even_through_views_dbt_did_not
     rank = dependency_order(manifest)
     assert rank["model.p.stg_figures"] < rank["model.p.fct_victims"] < rank["model.p.bi_victim_figures"]
     assert rank["model.p.fct_victims"] < rank["model.p.audit_release_versions"]
+
+
+def test_the_column_schema_shows_the_constraints_duckdb_enforced_on_a_contract_table() -> None:
+    props = {
+        "config": {"materialized": "table", "contract": {"enforced": True}},
+        "columns": {
+            "figure_id": {"constraints": [{"type": "not_null"}, {"type": "unique"}]},
+            "victim_percent": {"constraints": [{"type": "check", "expression": "victim_percent between 0 and 100"}]},
+        },
+        "constraints": [{"type": "unique", "columns": ["jurisdiction_id", "period_id"]}],
+    }
+    own = {"figure_id": {"data_type": "VARCHAR"}, "victim_percent": {"data_type": "DECIMAL(5,1)"}}
+    schema = column_schema(props, own)
+    figure_id, percent = schema.columns
+    assert figure_id.constraints == dg.TableColumnConstraints(nullable=False, unique=True)
+    assert percent.constraints == dg.TableColumnConstraints(other=["check (victim_percent between 0 and 100)"])
+    assert schema.constraints == dg.TableConstraints(other=["unique (jurisdiction_id, period_id)"])
+    # A view's contract declares types only: dbt does not enforce constraints there, so none are shown.
+    view = column_schema({**props, "config": {"materialized": "view", "contract": {"enforced": True}}}, own)
+    assert view.constraints == dg.TableConstraints(other=[])
+    assert all(column.constraints == dg.TableColumnConstraints() for column in view.columns)

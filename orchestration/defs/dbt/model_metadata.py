@@ -80,6 +80,43 @@ def materialized_parents(manifest: dict[str, Any], node: dict[str, Any]) -> Iter
             yield parent
 
 
+def _constraint_text(constraint: Mapping[str, Any]) -> str:
+    if constraint["type"] == "check":
+        return f"check ({constraint['expression']})"
+    return f"{constraint['type']} ({', '.join(constraint.get('columns') or [])})"
+
+
+def column_schema(props: Mapping[str, Any], own: Columns) -> dg.TableSchema:
+    """The built relation's columns and types, with the contract's constraints where dbt enforces it on a table.
+
+    DuckDB checked those constraints while it built the table (the model fails otherwise), so they are rules the
+    rows keep without a dbt test node of their own: the schema shows them beside the tests' `dbt_tests` check."""
+    enforced = props.get("config", {}).get("materialized") == "table" and bool(
+        props.get("config", {}).get("contract", {}).get("enforced")
+    )
+    declared = props.get("columns", {}) if enforced else {}
+
+    def constraints(name: str) -> dg.TableColumnConstraints | None:
+        rules = declared.get(name, {}).get("constraints") or []
+        if not rules:
+            return None
+        types = {rule["type"] for rule in rules}
+        checks = [_constraint_text(rule) for rule in rules if rule["type"] == "check"]
+        return dg.TableColumnConstraints(
+            nullable="not_null" not in types and "primary_key" not in types,
+            unique=bool(types & {"unique", "primary_key"}),
+            other=checks or None,
+        )
+
+    table_rules = [_constraint_text(rule) for rule in props.get("constraints") or []] if enforced else []
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, column["data_type"], constraints=constraints(name)) for name, column in own.items()
+        ],
+        constraints=dg.TableConstraints(other=table_rules) if table_rules else None,
+    )
+
+
 def dependency_order(manifest: dict[str, Any]) -> dict[str, int]:
     """Each dbt node's place in an order that puts it after every node it reads: a multi-asset's materializations
     must come in that order, and views an event leaves unchanged are not in dbt's run results to give it."""
@@ -100,9 +137,7 @@ def table_metadata(
     own = columns.get(_relation(props), {})
     metadata: dict[str, Any] = {
         "dagster/row_count": dg.MetadataValue.int(row_count),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, column["data_type"]) for name, column in own.items()]
-        ),
+        "dagster/column_schema": column_schema(props, own),
     }
     if props["resource_type"] != "model":
         return metadata
