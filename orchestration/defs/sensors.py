@@ -23,7 +23,7 @@ from orchestration.defs.resources import LandingZone
 from orchestration.defs.runs import batch_runs_in_flight, reap_dead_runs
 from orchestration.engine.plan import Plan, batch_digest, make_plan
 from orchestration.engine.storage import configured_warehouse
-from orchestration.engine.watch import LandingWatch, watching
+from orchestration.engine.watch import LandingWatch, landing_watch
 from orchestration.settings import publish_dir
 
 # One batch takes at most this many files; the rest make the next one.
@@ -32,6 +32,8 @@ MAX_FILES_PER_BATCH = 500
 MAX_ATTEMPTS = 3
 # How often a waiting tick asks whether the batch run in flight has finished.
 IN_FLIGHT_POLL_SECONDS = 0.5
+# After a notification, how long a waiting tick lets the writer go on before it looks at the folders again.
+REPLAN_SECONDS = 0.25
 
 
 def _plan(landing: LandingZone) -> Plan:
@@ -40,11 +42,10 @@ def _plan(landing: LandingZone) -> Plan:
     )
 
 
-def _next_plan(
-    instance: dg.DagsterInstance, landing: LandingZone, watch: LandingWatch, deadline: float
-) -> Plan | dg.SkipReason:
-    """The next batch once there is one, waiting until `deadline` for it; else the plan with nothing to do, or why
-    no batch can start now."""
+def _next_plan(instance: dg.DagsterInstance, landing: LandingZone, watch: LandingWatch) -> Plan | dg.SkipReason:
+    """The next batch once there is one, waiting up to `landing.wait_seconds` for it; else the plan with nothing
+    to do, or why no batch can start now."""
+    deadline = time.monotonic() + landing.wait_seconds
     while True:
         in_flight = batch_runs_in_flight(instance)
         if in_flight:
@@ -52,14 +53,17 @@ def _next_plan(
                 time.sleep(IN_FLIGHT_POLL_SECONDS)
                 continue
             return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
+        since = watch.mark()
         plan = _plan(landing)
         if plan.discovery.settles_in and len(plan.pending) < MAX_FILES_PER_BATCH:
             # A file that landed within the last second may still be being copied in: wait that second out (at
             # most SETTLE_SECONDS), then look again.
             time.sleep(plan.discovery.settles_in)
             plan = _plan(landing)
-        if not plan.nothing_to_do or not watch.wait(deadline - time.monotonic()):
+        if not plan.nothing_to_do or not watch.wait(since, deadline - time.monotonic()):
             return plan
+        # Something changed: a copy in progress raises many notifications, so look again a moment later.
+        time.sleep(min(REPLAN_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 @dg.sensor(
@@ -73,9 +77,8 @@ def _next_plan(
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult | dg.SkipReason:
     for run_id in reap_dead_runs(context.instance):
         context.log.warning(f"Run {run_id} died without finishing; its files are taken again")
-    deadline = time.monotonic() + landing.wait_seconds
-    with watching(landing.roots(include_shipped=False)) as watch:
-        plan = _next_plan(context.instance, landing, watch, deadline)
+    watch = landing_watch(landing.roots(include_shipped=False))
+    plan = _next_plan(context.instance, landing, watch)
     if isinstance(plan, dg.SkipReason):
         return plan
     for skipped in plan.discovery.skipped:

@@ -60,15 +60,17 @@ def recorded_stop_signals() -> Iterator[StopSignals]:
     os.set_blocking(read_fd, False)
     os.set_blocking(write_fd, False)
     previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    if previous != -1:
+        signal.set_wakeup_fd(previous)
+        os.close(read_fd)
+        os.close(write_fd)
+        yield StopSignals()
+        return
     try:
-        if previous != -1:
-            signal.set_wakeup_fd(previous)
-            yield StopSignals()
-        else:
-            try:
-                yield StopSignals(read_fd)
-            finally:
-                signal.set_wakeup_fd(-1)
+        yield StopSignals(read_fd)
     finally:
+        # Closed only once the interpreter has let go of it: a number reused by another file while still the
+        # wakeup file would get a byte per signal (left open if anything interrupts this).
+        signal.set_wakeup_fd(-1)
         os.close(read_fd)
         os.close(write_fd)

@@ -1,72 +1,113 @@
 """Waiting for something to land: file-system notifications (inotify on Linux, through watchdog) on the landing
-folders, so the landing sensor hears of a file the moment it is written instead of at its next evaluation."""
+folders, so the landing sensor hears of a file the moment it is written instead of at its next evaluation.
+
+One observer per process (the code server's) watches the folders for as long as the process lives; each sensor
+tick notes the count of changes before it looks at the folders and waits for that count to move.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent
 
 logger = logging.getLogger(__name__)
 
-# What a copy, a move into the folder or an in-place rewrite raises; opening or reading a file is not a change.
-CHANGES = frozenset({"created", "modified", "moved", "closed"})
+# When the system refused a watch (inotify's limits), how long before it is asked again. watchdog keeps the file
+# descriptors of a watch that failed halfway, so it is not asked at every tick.
+RETRY_SECONDS = 600.0
+
+
+def _event_filter() -> list[type[Any]]:
+    """What a copy, a move into the folder or an in-place rewrite raises; opening or reading a file (the sensor
+    hashes files) raises nothing."""
+    from watchdog import events
+
+    return [
+        events.FileCreatedEvent,
+        events.FileModifiedEvent,
+        events.FileMovedEvent,
+        events.FileClosedEvent,
+        events.DirCreatedEvent,
+        events.DirMovedEvent,
+    ]
 
 
 class LandingWatch:
-    """Set once anything under the watched folders was created, written or moved in since the watch began."""
+    """Counts the changes under the watched folders; a tick waits for the count to move past the one it noted."""
 
     def __init__(self) -> None:
-        self._changed = threading.Event()
-        self.active = False  # False where notifications cannot be had: then nothing is waited for
+        self._changes = 0
+        self._changed = threading.Condition()
+        self._observer: Any = None
+        self._watched: set[Path] = set()
+        self._retry_at = 0.0
+
+    @property
+    def active(self) -> bool:
+        """False where notifications cannot be had: then nothing is waited for."""
+        return self._observer is not None and self._observer.is_alive()
 
     def dispatch(self, event: FileSystemEvent) -> None:  # watchdog's handler interface
-        if event.event_type in CHANGES:
-            self._changed.set()
+        with self._changed:
+            self._changes += 1
+            self._changed.notify_all()
 
-    def wait(self, timeout: float) -> bool:
-        """True as soon as something changed (then the watch is reset); False after `timeout` seconds without, or
-        at once when the watch is not active."""
-        if not self.active:
+    def watch(self, roots: Iterable[Path]) -> None:
+        """Watch the folders among `roots` that exist, recursively (a folder created later is added then)."""
+        from watchdog.observers import Observer  # a thread and an inotify handle, kept for the process's life
+
+        if time.monotonic() < self._retry_at:
+            return
+        if not self.active:  # not started yet, or its thread is gone: every folder is watched anew
+            self._watched = set()
+        wanted = {root for root in roots if root.is_dir()} - self._watched
+        if not wanted:
+            return
+        try:
+            if not self.active:
+                observer = Observer()
+                observer.daemon = True
+                observer.start()
+                self._observer = observer
+            for root in sorted(wanted):
+                self._observer.schedule(self, str(root), recursive=True, event_filter=_event_filter())
+                self._watched.add(root)
+        except OSError as error:
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            logger.warning("Not watching the landing folders (%s): the sensor looks at each evaluation", error)
+
+    def close(self) -> None:
+        """Stop watching (the process's own watch lives as long as the process)."""
+        if self.active:
+            self._observer.stop()
+            self._observer.join()
+            self._observer, self._watched = None, set()
+
+    def mark(self) -> int:
+        """The count of changes so far: note it before looking at the folders."""
+        with self._changed:
+            return self._changes
+
+    def wait(self, since: int, timeout: float) -> bool:
+        """True once a change came after `since`; False after `timeout` seconds without one, or at once when the
+        watch is not active or the time is up."""
+        if not self.active or timeout <= 0:
             return False
-        changed = self._changed.wait(max(0.0, timeout))
-        self._changed.clear()
-        return changed
+        with self._changed:
+            return self._changed.wait_for(lambda: self._changes != since, timeout=timeout)
 
 
-@contextmanager
-def watching(roots: Iterable[Path]) -> Iterator[LandingWatch]:
-    """Watch the folders that exist among `roots`, recursively, for the length of the block.
+_WATCH = LandingWatch()
 
-    Start it before looking at the folders: what lands while they are listed is caught by the watch. Where the
-    system refuses a watch (inotify's limits, a folder gone), the watch is inactive and the sensor looks again at
-    its next evaluation, as without one. On a network file system, writes from other hosts raise no notification:
-    the wait runs out and the next evaluation lists the folders."""
-    from watchdog.observers import Observer  # a thread and an inotify handle: only while a tick waits
 
-    watch = LandingWatch()
-    observer = Observer()
-    try:
-        for root in roots:
-            if root.is_dir():
-                observer.schedule(watch, str(root), recursive=True)
-        observer.start()
-    except OSError as error:
-        observer.unschedule_all()  # stops the folders' watches that had started
-        logger.warning(
-            "Not watching the landing folders for new files (%s): the sensor looks at each evaluation", error
-        )
-        yield watch
-        return
-    watch.active = True
-    try:
-        yield watch
-    finally:
-        observer.stop()
-        observer.join()
+def landing_watch(roots: Iterable[Path]) -> LandingWatch:
+    """This process's watch of the landing folders, watching `roots` from now on."""
+    _WATCH.watch(roots)
+    return _WATCH

@@ -36,6 +36,13 @@ def _settled(path: Path) -> Path:
     return path
 
 
+def _paths_taken(result: dg.SensorResult | dg.SkipReason) -> list[str]:
+    """The landed files the evaluation's one run request takes."""
+    assert isinstance(result, dg.SensorResult), result
+    (request,) = result.run_requests
+    return [f["path"] for f in request.run_config["ops"]["ingest_batch"]["config"]["files"]]
+
+
 def _run(wh: BuiltWarehouse, request: dg.RunRequest):
     from orchestration.definitions import defs
     from orchestration.defs.batch_run import run_batch
@@ -127,9 +134,7 @@ def test_run_whose_process_died_is_marked_failed_and_its_files_taken_again(
     dead = _add_run(private_warehouse.instance, dg.DagsterRunStatus.STARTED, {"ht/pid": str(gone.pid), "ht/host": host})
     result = _evaluate(private_warehouse.instance)
     assert private_warehouse.instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
-    assert isinstance(result, dg.SensorResult)
-    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
-    assert [f["path"] for f in files] == [str(landed)]
+    assert _paths_taken(result) == [str(landed)]
 
 
 def test_a_file_landed_a_moment_ago_is_taken_by_the_same_evaluation(
@@ -143,9 +148,7 @@ def test_a_file_landed_a_moment_ago_is_taken_by_the_same_evaluation(
     landed = landing_folder / "ochttf-2025.yaml"
     landed.write_text(NEW_RELEASE.read_text() + "# Landed a moment ago (test suite).\n")
     result = _evaluate(private_warehouse.instance)
-    assert isinstance(result, dg.SensorResult)
-    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
-    assert [f["path"] for f in files] == [str(landed)]
+    assert _paths_taken(result) == [str(landed)]
 
 
 def test_a_file_that_lands_while_a_tick_waits_is_taken_by_that_tick(
@@ -165,9 +168,7 @@ def test_a_file_that_lands_while_a_tick_waits_is_taken_by_that_tick(
         result = _evaluate(private_warehouse.instance)
     finally:
         writer.join()
-    assert isinstance(result, dg.SensorResult)
-    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
-    assert [f["path"] for f in files] == [str(landed)]
+    assert _paths_taken(result) == [str(landed)]
 
 
 def test_a_tick_waits_for_the_batch_run_in_flight_to_finish(
@@ -186,9 +187,7 @@ def test_a_tick_waits_for_the_batch_run_in_flight_to_finish(
         result = _evaluate(instance)
     finally:
         finisher.join()
-    assert isinstance(result, dg.SensorResult)
-    files = result.run_requests[0].run_config["ops"]["ingest_batch"]["config"]["files"]
-    assert [f["path"] for f in files] == [str(landed)]
+    assert _paths_taken(result) == [str(landed)]
 
 
 def test_batch_that_failed_three_times_waits_for_a_fix(private_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
