@@ -36,6 +36,13 @@ def _settled(path: Path) -> Path:
     return path
 
 
+def _land(folder: Path, comment: str) -> Path:
+    """A new version of the 2025 release (its bytes plus a comment line), written a while ago."""
+    landed = folder / "ochttf-2025.yaml"
+    landed.write_text(NEW_RELEASE.read_text() + comment + "\n")
+    return _settled(landed)
+
+
 def _paths_taken(result: dg.SensorResult | dg.SkipReason) -> list[str]:
     """The landed files the evaluation's one run request takes."""
     assert isinstance(result, dg.SensorResult), result
@@ -118,9 +125,7 @@ def test_new_files_make_one_batch_and_bytes_seen_before_make_none(
 def test_run_whose_process_died_is_marked_failed_and_its_files_taken_again(
     private_warehouse: BuiltWarehouse, landing_folder: Path
 ) -> None:
-    landed = landing_folder / "ochttf-2025.yaml"
-    landed.write_text(NEW_RELEASE.read_text() + "# Bytes of a run that was killed (test suite).\n")
-    _settled(landed)
+    landed = _land(landing_folder, "# Bytes of a run that was killed (test suite).")
     host = socket.gethostname()
     alive = _add_run(
         private_warehouse.instance, dg.DagsterRunStatus.STARTED, {"ht/pid": str(os.getpid()), "ht/host": host}
@@ -174,9 +179,7 @@ def test_a_file_that_lands_while_a_tick_waits_is_taken_by_that_tick(
 def test_a_tick_waits_for_the_batch_run_in_flight_to_finish(
     private_warehouse: BuiltWarehouse, landing_folder: Path
 ) -> None:
-    landed = landing_folder / "ochttf-2025.yaml"
-    landed.write_text(NEW_RELEASE.read_text() + "# Landed during a batch run (test suite).\n")
-    _settled(landed)
+    landed = _land(landing_folder, "# Landed during a batch run (test suite).")
     instance = private_warehouse.instance
     running = _add_run(
         instance, dg.DagsterRunStatus.STARTED, {"ht/pid": str(os.getpid()), "ht/host": socket.gethostname()}
@@ -191,9 +194,7 @@ def test_a_tick_waits_for_the_batch_run_in_flight_to_finish(
 
 
 def test_batch_that_failed_three_times_waits_for_a_fix(private_warehouse: BuiltWarehouse, landing_folder: Path) -> None:
-    landed = landing_folder / "ochttf-2025.yaml"
-    landed.write_text(NEW_RELEASE.read_text() + "# Bytes whose runs keep failing (test suite).\n")
-    _settled(landed)
+    _land(landing_folder, "# Bytes whose runs keep failing (test suite).")
     first = _evaluate(private_warehouse.instance)
     digest = first.run_requests[0].tags["ht/batch"]
     assert first.run_requests[0].run_key == f"batch:{digest}:0"
