@@ -3,7 +3,8 @@
 Each tick first marks batch runs whose process died as failed (defs/runs.py), then waits while a batch run is in
 flight: files that arrive meanwhile make the next batch. What is new comes from the ledger (engine/ledger.py),
 not from run keys or a watermark, so a file whose run was killed is simply still new and is taken again. A file
-modified within the last second may still be being copied: the tick waits out that second, then looks again.
+modified within the last second may still be being copied: the tick waits out that second (or until the landing
+folders' notifications show its writer closing it), then looks again.
 Dagster's daemon evaluates sensors at most every 5 s (not a setting). A tick with nothing to take therefore waits
 for most of that time, for the batch run in flight to finish and on the landing folders' notifications
 (engine/watch.py): a file that lands meanwhile is taken once it has settled, not at a later tick.
@@ -31,14 +32,19 @@ MAX_FILES_PER_BATCH = 500
 # Launches of one batch (the same new files) before the sensor stops retrying it and says so.
 MAX_ATTEMPTS = 3
 # How often a waiting tick asks whether the batch run in flight has finished.
-IN_FLIGHT_POLL_SECONDS = 0.5
-# After a notification, how long a waiting tick lets the writer go on before it looks at the folders again.
-REPLAN_SECONDS = 0.25
+IN_FLIGHT_POLL_SECONDS = 0.2
+# After a notification, how long a waiting tick lets the writer go on before it looks at the folders again. A file
+# still open then is not read: the tick waits for its close.
+REPLAN_SECONDS = 0.1
 
 
-def _plan(landing: LandingZone) -> Plan:
+def _plan(landing: LandingZone, watch: LandingWatch) -> Plan:
     return make_plan(
-        landing.roots(include_shipped=False), configured_warehouse(), publish_dir(), limit=MAX_FILES_PER_BATCH
+        landing.roots(include_shipped=False),
+        configured_warehouse(),
+        publish_dir(),
+        limit=MAX_FILES_PER_BATCH,
+        closed_at=watch.closed_at,
     )
 
 
@@ -54,12 +60,15 @@ def _next_plan(instance: dg.DagsterInstance, landing: LandingZone, watch: Landin
                 continue
             return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
         since = watch.mark()
-        plan = _plan(landing)
-        if plan.discovery.settles_in and len(plan.pending) < MAX_FILES_PER_BATCH:
-            # A file that landed within the last second may still be being copied in: wait that second out (at
-            # most SETTLE_SECONDS), then look again.
-            time.sleep(plan.discovery.settles_in)
-            plan = _plan(landing)
+        plan = _plan(landing, watch)
+        if settles_in := plan.discovery.settles_in if len(plan.pending) < MAX_FILES_PER_BATCH else 0.0:
+            # A file modified within the last second may still be being copied in: wait until its writer closes it
+            # (a notification) or until it has settled (at most SETTLE_SECONDS), then look again.
+            waited_from = time.monotonic()
+            if not watch.wait(since, settles_in):
+                time.sleep(max(0.0, settles_in - (time.monotonic() - waited_from)))
+            since = watch.mark()
+            plan = _plan(landing, watch)
         if not plan.nothing_to_do or not watch.wait(since, deadline - time.monotonic()):
             return plan
         # Something changed: a copy in progress raises many notifications, so look again a moment later.

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from orchestration.parsers.files import sha256_of
 from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.settings import data_dir, quarantine_dir
 
-# A file modified within this many seconds may still be being copied in: it waits for the next look.
+# A file modified within this many seconds may still be being copied in: it waits for the next look, unless the
+# landing folders' notifications showed its writer closing it (engine/watch.py).
 SETTLE_SECONDS = 1.0
 
 
@@ -133,9 +134,17 @@ class Discovery:
 
 
 def discover(
-    roots: list[Path], warehouse: Warehouse, limit: int | None = None, settle: float = SETTLE_SECONDS
+    roots: list[Path],
+    warehouse: Warehouse,
+    limit: int | None = None,
+    settle: float = SETTLE_SECONDS,
+    closed_at: Callable[[Path], float | None] | None = None,
 ) -> Discovery:
-    """Every landed file version not processed yet, oldest first (a correction after its original)."""
+    """Every landed file version not processed yet, oldest first (a correction after its original).
+
+    A file modified within `settle` seconds waits, unless `closed_at` (the landing watch's) says its writer closed it
+    after its last modification.
+    """
     cache = HashCache()
     done = accepted_versions(warehouse) | refused_versions() | warehouse.refused_versions()
     now = time.time()
@@ -151,7 +160,7 @@ def discover(
             if problem := unsafe_name_problem(file.path.name):
                 skipped.append(f"{file.path}: {problem}; rename it to <key>.<extension>")
                 continue
-            if now - file.mtime < settle:
+            if now - file.mtime < settle and not _closed_since_modified(file, closed_at):
                 unsettled += 1
                 if file.mtime <= now:  # a modification time in the future (clock skew) settles when the clock does
                     settles_in = max(settles_in, settle - (now - file.mtime))
@@ -165,6 +174,12 @@ def discover(
     cache.save()
     pending.sort(key=lambda v: (v.mtime, v.path))
     return Discovery(pending[:limit] if limit else pending, processed, unsettled, skipped, settles_in)
+
+
+def _closed_since_modified(file: LandedFile, closed_at: Callable[[Path], float | None] | None) -> bool:
+    """Whether the file's writer was seen closing it after its last modification: its bytes are complete."""
+    closed = closed_at(file.path) if closed_at else None
+    return closed is not None and closed >= file.mtime
 
 
 def find_accepted(warehouse: Warehouse, file_or_sha: str) -> list[FileVersion]:

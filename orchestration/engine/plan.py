@@ -7,7 +7,7 @@ no validation.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +39,14 @@ class Plan:
 
 
 def make_plan(
-    roots: list[Path], warehouse: Warehouse, publish_dir: Path, full: bool = False, limit: int | None = None
+    roots: list[Path],
+    warehouse: Warehouse,
+    publish_dir: Path,
+    full: bool = False,
+    limit: int | None = None,
+    closed_at: Callable[[Path], float | None] | None = None,
 ) -> Plan:
-    discovery = discover(roots, warehouse, limit=limit)
+    discovery = discover(roots, warehouse, limit=limit, closed_at=closed_at)
     state = read_state(warehouse)
     reasons = []
     if full:

@@ -2,12 +2,15 @@
 folders, so the landing sensor hears of a file the moment it is written instead of at its next evaluation.
 
 One observer per process (the code server's) watches the folders for as long as the process lives; each sensor
-tick notes the count of changes before it looks at the folders and waits for that count to move.
+tick notes the count of changes before it looks at the folders and waits for that count to move. The watch also
+knows when a file's writer closed it (or moved it into place): such a file is complete and need not wait out the
+ledger's settling time (engine/ledger.py).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -22,6 +25,9 @@ logger = logging.getLogger(__name__)
 # When the system refused a watch (inotify's limits), how long before it is asked again. watchdog keeps the file
 # descriptors of a watch that failed halfway, so it is not asked at every tick.
 RETRY_SECONDS = 600.0
+# Writes remembered at most (a copy of many files); beyond it, the oldest closed ones are forgotten. A forgotten
+# file only waits out the settling time, as without the watch.
+MAX_WRITES = 10_000
 
 
 def _event_filter() -> list[type[Any]]:
@@ -48,6 +54,8 @@ class LandingWatch:
         self._observer: Any = None
         self._watched: set[Path] = set()
         self._retry_at = 0.0
+        # Absolute path -> when its writer closed it (time.time()), or None while a write is open.
+        self._writes: dict[str, float | None] = {}
 
     @property
     def active(self) -> bool:
@@ -57,7 +65,29 @@ class LandingWatch:
     def dispatch(self, event: FileSystemEvent) -> None:  # watchdog's handler interface
         with self._changed:
             self._changes += 1
+            if not event.is_directory:
+                self._note_write(event)
             self._changed.notify_all()
+
+    def _note_write(self, event: FileSystemEvent) -> None:
+        path = os.path.abspath(os.fsdecode(event.src_path))
+        if event.event_type == "closed":  # closed after writing (IN_CLOSE_WRITE)
+            self._writes[path] = time.time()
+        elif event.event_type == "moved":  # renamed into place: its bytes were complete before the rename
+            self._writes.pop(path, None)
+            self._writes[os.path.abspath(os.fsdecode(event.dest_path))] = time.time()
+        else:  # created or modified: a write is open
+            self._writes[path] = None
+        if len(self._writes) > MAX_WRITES:
+            closed = sorted((at, p) for p, at in self._writes.items() if at is not None)
+            for _, forgotten in closed[: len(closed) // 2]:
+                del self._writes[forgotten]
+
+    def closed_at(self, path: Path) -> float | None:
+        """When the last write to `path` was closed or the file was moved into place (time.time()); None while a
+        write is open, or when this watch did not see it written."""
+        with self._changed:
+            return self._writes.get(os.path.abspath(path))
 
     def watch(self, roots: Iterable[Path]) -> None:
         """Watch the folders among `roots` that exist, recursively (a folder created later is added then)."""
@@ -89,6 +119,7 @@ class LandingWatch:
             self._observer.stop()
             self._observer.join()
             self._observer, self._watched = None, set()
+            self._writes.clear()
 
     def mark(self) -> int:
         """The count of changes so far: note it before looking at the folders."""

@@ -67,6 +67,18 @@ def test_a_quarantined_version_is_processed_and_a_settling_file_waits(data_dir: 
     assert [v.key for v in discover([landing], warehouse).pending] == [fresh.key]
 
 
+def test_a_young_file_its_writer_was_seen_closing_is_taken_at_once(data_dir: Path) -> None:
+    landing, warehouse = data_dir / "landing", Warehouse(data_dir / "warehouse.duckdb")
+    fresh = stage_copy(landing, "fresh")
+    mtime = Path(fresh.path).stat().st_mtime
+    closes = {fresh.path: mtime - 0.01}  # a close seen before the last write: it is being written again
+    found = discover([landing], warehouse, closed_at=lambda path: closes.get(str(path)))
+    assert (found.pending, found.unsettled) == ([], 1)
+    closes[fresh.path] = mtime + 0.001
+    found = discover([landing], warehouse, closed_at=lambda path: closes.get(str(path)))
+    assert ([v.key for v in found.pending], found.unsettled, found.settles_in) == ([fresh.key], 0, 0.0)
+
+
 def test_a_file_the_kind_does_not_take_is_named_not_ignored(data_dir: Path) -> None:
     landing = data_dir / "landing"
     (landing / "hotline_national_signals_fy").mkdir(parents=True)

@@ -73,3 +73,35 @@ def test_where_notifications_are_refused_the_tick_does_not_wait_nor_ask_again(
     assert not watch.wait(since, 5)  # an active watch would have seen the file
     watch.watch([tmp_path])  # the next tick, within RETRY_SECONDS
     assert starts == [1]
+
+
+def _closed_seen(watch: LandingWatch, path: Path) -> bool:
+    """Whether the watch has reported `path` closed after its last modification, within 5 s."""
+    for _ in range(100):
+        closed = watch.closed_at(path)
+        if closed is not None and closed >= path.stat().st_mtime:
+            return True
+        threading.Event().wait(0.05)
+    return False
+
+
+def test_a_file_is_complete_once_its_writer_closed_it_or_moved_it_into_place(
+    tmp_path: Path, watch: LandingWatch
+) -> None:
+    watch.watch([tmp_path])
+    landed = tmp_path / "ochttf-2025.yaml"
+    with landed.open("w") as writer:
+        writer.write("release_id: x\n")
+        writer.flush()
+        assert not _closed_seen(watch, landed)  # still open: it may be half copied
+    assert _closed_seen(watch, landed)
+    with landed.open("a") as writer:  # written again: open until closed again
+        writer.write("# amended\n")
+        writer.flush()
+        assert not _closed_seen(watch, landed)
+    assert _closed_seen(watch, landed)
+    staged = tmp_path / ".ochttf-2026.yaml.part"
+    staged.write_text("release_id: y\n")
+    moved = staged.rename(tmp_path / "ochttf-2026.yaml")
+    assert _closed_seen(watch, moved)
+    assert watch.closed_at(tmp_path / "never-written.yaml") is None
