@@ -41,13 +41,15 @@ logger = logging.getLogger(__name__)
 # run (which copies its parent's tags) from being judged by its parent's worker, and the start time keeps a reused
 # PID from passing for the worker.
 WORKER_TAG = "ht/run_worker"
-# What the fork server imports once, before its first fork.
+# What the fork server imports once, before its first fork. The instance's storage classes (SQLite or PostgreSQL)
+# are added to it when it starts (`_instance_modules`): each worker opens the instance first.
 DEFAULT_PRELOAD = (
     "dagster",
     "dagster_dbt",
     "great_expectations",
     "pandas",
     "duckdb",
+    "matplotlib.pyplot",  # the charts asset draws with it (0.4 s to import)
     "orchestration.deploy.warm_up",  # a dbt build of a project of its own, see there
 )
 
@@ -91,7 +93,7 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
     def __init__(self, inst_data: ConfigurableClassData | None = None, preload_modules: Sequence[str] = ()):
         super().__init__(inst_data=inst_data)
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(list(preload_modules or DEFAULT_PRELOAD))
+        self._preload = list(preload_modules or DEFAULT_PRELOAD)
         self._warm = threading.Event()
         self._warming: threading.Thread | None = None
         self._warming_lock = threading.Lock()
@@ -104,9 +106,17 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
         """
         with self._warming_lock:
             if self._warming is None:
+                self._context.set_forkserver_preload([*self._preload, *self._instance_modules()])
                 self._warming = threading.Thread(target=self._warm_up, name="warm-fork-server", daemon=True)
                 self._warming.start()
         return self._warm
+
+    def _instance_modules(self) -> list[str]:
+        """The modules of the instance's configured classes (storage, compute logs, scheduler...), which a run
+        worker imports as it opens the instance: about 0.15 s of every run when the fork server has not."""
+        ref = self._instance.get_ref()
+        classes = [getattr(ref, field) for field in ref._fields if field.endswith("_data")]
+        return sorted({data.module_name for data in classes if isinstance(data, ConfigurableClassData)})
 
     def _warm_up(self) -> None:
         probe = self._context.Process(target=ready, daemon=True)

@@ -101,3 +101,34 @@ def test_another_python_environment_is_launched_the_default_way() -> None:
     assert _same_environment(sys.executable)
     assert not _same_environment("/opt/another-venv/bin/python")
     assert not _same_environment(str(Path(sys.executable).with_name("no-such-python")))
+
+
+class _Instance:
+    """What the coordinator reads of an instance: its run launcher."""
+
+    def __init__(self) -> None:
+        self.warming: list[bool] = []
+        self.run_launcher = type("Launcher", (), {"start_warming": lambda _self: self.warming.append(True)})()
+
+
+def test_the_daemon_starts_the_fork_server_warming_as_it_builds_its_run_coordinator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orchestration.deploy import run_coordinator
+
+    monkeypatch.delitem(sys.modules, run_coordinator.DAEMON_MODULE, raising=False)
+    elsewhere = _Instance()  # the webserver or a code server: they submit runs and never launch one
+    run_coordinator.WarmingQueuedRunCoordinator().register_instance(elsewhere)
+    assert elsewhere.warming == []
+    monkeypatch.setitem(sys.modules, run_coordinator.DAEMON_MODULE, sys.modules[__name__])
+    daemon = _Instance()
+    run_coordinator.WarmingQueuedRunCoordinator().register_instance(daemon)
+    assert daemon.warming == [True]
+
+
+def test_the_fork_server_preloads_the_storage_classes_of_its_instance(instance: dg.DagsterInstance) -> None:
+    """A worker opens the instance first: with its storage modules imported in the fork server, that is 0.4 s
+    less per run."""
+    modules = instance.run_launcher._instance_modules()
+    for storage in (instance.run_storage, instance.event_log_storage, instance.schedule_storage):
+        assert any(type(storage).__module__.startswith(f"{module}.") for module in modules), type(storage)

@@ -51,7 +51,7 @@ def test_a_postgres_url_moves_runs_events_and_schedules_to_postgresql_without_wr
     # The rest of the template is kept: one batch run at a time, run monitoring.
     template = yaml.safe_load(INSTANCE_TEMPLATE.read_bytes())
     assert {key: value for key, value in config.items() if key not in ("storage", "run_launcher")} == template
-    assert config["run_queue"]["tag_concurrency_limits"] == [{"key": "ht/writes_warehouse", "limit": 1}]
+    assert config["run_coordinator"]["config"]["tag_concurrency_limits"] == [{"key": "ht/writes_warehouse", "limit": 1}]
     assert config["run_monitoring"]["enabled"] is True
     assert b"s3cret" not in instance_config()
 
