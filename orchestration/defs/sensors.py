@@ -33,8 +33,8 @@ MAX_FILES_PER_BATCH = 500
 MAX_ATTEMPTS = 3
 # How often a waiting tick asks whether the batch run in flight has finished.
 IN_FLIGHT_POLL_SECONDS = 0.2
-# After a notification, how long a waiting tick lets the writer go on before it looks at the folders again. A file
-# still open then is not read: the tick waits for its close.
+# After a notification, while a write is still open, how long a waiting tick lets the writer go on before it looks
+# at the folders again (a file still open then is not read: the tick waits for its close).
 REPLAN_SECONDS = 0.1
 
 
@@ -71,8 +71,10 @@ def _next_plan(instance: dg.DagsterInstance, landing: LandingZone, watch: Landin
             plan = _plan(landing, watch)
         if not plan.nothing_to_do or not watch.wait(since, deadline - time.monotonic()):
             return plan
-        # Something changed: a copy in progress raises many notifications, so look again a moment later.
-        time.sleep(min(REPLAN_SECONDS, max(0.0, deadline - time.monotonic())))
+        # Something changed. A copy in progress raises many notifications: while a write is open, look again a
+        # moment later; once every write is closed, at once.
+        if watch.writing():
+            time.sleep(min(REPLAN_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 @dg.sensor(

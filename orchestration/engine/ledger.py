@@ -27,6 +27,9 @@ from orchestration.settings import data_dir, quarantine_dir
 # A file modified within this many seconds may still be being copied in: it waits for the next look, unless the
 # landing folders' notifications showed its writer closing it (engine/watch.py).
 SETTLE_SECONDS = 1.0
+# A file closed by its writer is taken once nothing more was heard of it for this long: the notification of a write
+# that reopened it may still be on its way, and file times run a few milliseconds behind the clock.
+CLOSE_QUIET_SECONDS = 0.05
 
 
 class HashCache:
@@ -143,7 +146,7 @@ def discover(
     """Every landed file version not processed yet, oldest first (a correction after its original).
 
     A file modified within `settle` seconds waits, unless `closed_at` (the landing watch's) says its writer closed it
-    after its last modification.
+    after its last modification, at least CLOSE_QUIET_SECONDS ago.
     """
     cache = HashCache()
     done = accepted_versions(warehouse) | refused_versions() | warehouse.refused_versions()
@@ -160,7 +163,12 @@ def discover(
             if problem := unsafe_name_problem(file.path.name):
                 skipped.append(f"{file.path}: {problem}; rename it to <key>.<extension>")
                 continue
-            if now - file.mtime < settle and not _closed_since_modified(file, closed_at):
+            closed = _closed_since_modified(file, closed_at)
+            if closed is not None and now - closed < CLOSE_QUIET_SECONDS:
+                unsettled += 1
+                settles_in = max(settles_in, CLOSE_QUIET_SECONDS - (now - closed))
+                continue
+            if closed is None and now - file.mtime < settle:
                 unsettled += 1
                 if file.mtime <= now:  # a modification time in the future (clock skew) settles when the clock does
                     settles_in = max(settles_in, settle - (now - file.mtime))
@@ -176,10 +184,11 @@ def discover(
     return Discovery(pending[:limit] if limit else pending, processed, unsettled, skipped, settles_in)
 
 
-def _closed_since_modified(file: LandedFile, closed_at: Callable[[Path], float | None] | None) -> bool:
-    """Whether the file's writer was seen closing it after its last modification: its bytes are complete."""
+def _closed_since_modified(file: LandedFile, closed_at: Callable[[Path], float | None] | None) -> float | None:
+    """When the file's writer was seen closing it, if that was after its last modification (its bytes are then
+    complete); else None."""
     closed = closed_at(file.path) if closed_at else None
-    return closed is not None and closed >= file.mtime
+    return closed if closed is not None and closed >= file.mtime else None
 
 
 def find_accepted(warehouse: Warehouse, file_or_sha: str) -> list[FileVersion]:

@@ -83,6 +83,11 @@ class LandingWatch:
             for _, forgotten in closed[: len(closed) // 2]:
                 del self._writes[forgotten]
 
+    def writing(self) -> bool:
+        """Whether a write the watch saw is still open: a file created or modified and not closed since."""
+        with self._changed:
+            return any(closed is None for closed in self._writes.values())
+
     def closed_at(self, path: Path) -> float | None:
         """When the last write to `path` was closed or the file was moved into place (time.time()); None while a
         write is open, or when this watch did not see it written."""

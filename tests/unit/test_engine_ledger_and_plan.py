@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestration.engine.batch import Batch
 from orchestration.engine.ledger import (
+    CLOSE_QUIET_SECONDS,
     SETTLE_SECONDS,
     discover,
     find_accepted,
@@ -67,14 +68,20 @@ def test_a_quarantined_version_is_processed_and_a_settling_file_waits(data_dir: 
     assert [v.key for v in discover([landing], warehouse).pending] == [fresh.key]
 
 
-def test_a_young_file_its_writer_was_seen_closing_is_taken_at_once(data_dir: Path) -> None:
+def test_a_young_file_its_writer_was_seen_closing_is_taken_once_nothing_more_was_heard_of_it(data_dir: Path) -> None:
     landing, warehouse = data_dir / "landing", Warehouse(data_dir / "warehouse.duckdb")
     fresh = stage_copy(landing, "fresh")
-    mtime = Path(fresh.path).stat().st_mtime
+    mtime = time.time() - 0.3  # younger than SETTLE_SECONDS
+    os.utime(fresh.path, (mtime, mtime))
     closes = {fresh.path: mtime - 0.01}  # a close seen before the last write: it is being written again
     found = discover([landing], warehouse, closed_at=lambda path: closes.get(str(path)))
     assert (found.pending, found.unsettled) == ([], 1)
-    closes[fresh.path] = mtime + 0.001
+    assert SETTLE_SECONDS - 0.5 < found.settles_in <= SETTLE_SECONDS - 0.2
+    closes[fresh.path] = time.time()  # closed just now: a write reopening it may not be heard of yet
+    found = discover([landing], warehouse, closed_at=lambda path: closes.get(str(path)))
+    assert (found.pending, found.unsettled) == ([], 1)
+    assert 0 < found.settles_in <= CLOSE_QUIET_SECONDS
+    closes[fresh.path] = time.time() - 2 * CLOSE_QUIET_SECONDS  # closed after its last write, nothing heard since
     found = discover([landing], warehouse, closed_at=lambda path: closes.get(str(path)))
     assert ([v.key for v in found.pending], found.unsettled, found.settles_in) == ([fresh.key], 0, 0.0)
 

@@ -4,7 +4,7 @@ the system refuses notifications the tick does not wait, and does not ask again 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,11 +75,10 @@ def test_where_notifications_are_refused_the_tick_does_not_wait_nor_ask_again(
     assert starts == [1]
 
 
-def _closed_seen(watch: LandingWatch, path: Path) -> bool:
-    """Whether the watch has reported `path` closed after its last modification, within 5 s."""
+def _eventually(condition: Callable[[], bool]) -> bool:
+    """Whether `condition` holds within 5 s: notifications arrive on the observer's thread."""
     for _ in range(100):
-        closed = watch.closed_at(path)
-        if closed is not None and closed >= path.stat().st_mtime:
+        if condition():
             return True
         threading.Event().wait(0.05)
     return False
@@ -90,18 +89,26 @@ def test_a_file_is_complete_once_its_writer_closed_it_or_moved_it_into_place(
 ) -> None:
     watch.watch([tmp_path])
     landed = tmp_path / "ochttf-2025.yaml"
+
+    def closed() -> bool:
+        at = watch.closed_at(landed)
+        return at is not None and at >= landed.stat().st_mtime
+
     with landed.open("w") as writer:
         writer.write("release_id: x\n")
         writer.flush()
-        assert not _closed_seen(watch, landed)  # still open: it may be half copied
-    assert _closed_seen(watch, landed)
+        assert _eventually(watch.writing)  # still open: it may be half copied
+        assert watch.closed_at(landed) is None
+    assert _eventually(closed)
+    assert not watch.writing()
     with landed.open("a") as writer:  # written again: open until closed again
         writer.write("# amended\n")
         writer.flush()
-        assert not _closed_seen(watch, landed)
-    assert _closed_seen(watch, landed)
+        assert _eventually(watch.writing)
+        assert watch.closed_at(landed) is None
+    assert _eventually(closed)
     staged = tmp_path / ".ochttf-2026.yaml.part"
     staged.write_text("release_id: y\n")
     moved = staged.rename(tmp_path / "ochttf-2026.yaml")
-    assert _closed_seen(watch, moved)
+    assert _eventually(lambda: watch.closed_at(moved) is not None)
     assert watch.closed_at(tmp_path / "never-written.yaml") is None
