@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,12 +133,19 @@ def _count_rows(conn: duckdb.DuckDBPyConnection, publication: Publication) -> No
         publication.row_counts[relation] = conn.execute(f"select count(*) from snapshot.{relation}").fetchone()[0]
 
 
-def _export_parquet(conn: duckdb.DuckDBPyConnection, folder: Path, publication: Publication) -> None:
-    """Every table and view of the snapshot as `<schema>.<name>.parquet`, for tools that read Parquet."""
-    folder.mkdir(parents=True)
-    for relation in _snapshot_relations(conn):
+def _live_relations(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """`<schema>.<name>` of the warehouse's tables and views that a snapshot copies."""
+    tables, views = _relations(conn, TABLE_SCHEMAS, "table"), _relations(conn, VIEW_SCHEMAS, "view")
+    return [f"{schema}.{name}" for schema, name, _ in [*tables, *views]]
+
+
+def _export_parquet(
+    conn: duckdb.DuckDBPyConnection, catalog: str, relations: Sequence[str], folder: Path, publication: Publication
+) -> None:
+    """The relations of `catalog` as `<schema>.<name>.parquet`, for tools that read Parquet."""
+    for relation in relations:
         target = folder / f"{relation}.parquet"
-        conn.execute(f"copy snapshot.{relation} to '{target}' (format parquet)")
+        conn.execute(f"copy {catalog}.{relation} to '{target}' (format parquet)")
         publication.parquet_files[relation] = str(target.relative_to(folder.parent))
 
 
@@ -198,11 +206,20 @@ def publish_snapshot(
             conn.execute(
                 f"attach '{building / SNAPSHOT_FILE}' as snapshot (storage_version '{SNAPSHOT_STORAGE_VERSION}')"
             )
-            _copy_into(conn, publication)
-            _write_check_results(conn, check_results)
-            _count_rows(conn, publication)
-            _record_publication(conn, publication)
-            _export_parquet(conn, building / "parquet", publication)
+            parquet, copied = building / "parquet", _live_relations(conn)
+            parquet.mkdir()
+            # Every relation the snapshot copies is also written as Parquet, from the same attached warehouse,
+            # while it is being copied: a second connection, the other core.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
+                exported = pool.submit(_export_parquet, conn.cursor(), "warehouse", copied, parquet, publication)
+                _copy_into(conn, publication)
+                _write_check_results(conn, check_results)
+                _count_rows(conn, publication)
+                _record_publication(conn, publication)
+                exported.result()
+            only_here = [relation for relation in _snapshot_relations(conn) if relation not in copied]
+            _export_parquet(conn, "snapshot", only_here, parquet, publication)
+            publication.parquet_files = dict(sorted(publication.parquet_files.items()))
             conn.execute("detach snapshot")
         (building / "manifest.json").write_text(json.dumps(asdict(publication), indent=2) + "\n", encoding="utf-8")
         final = snapshots_dir / publication.snapshot_id

@@ -57,6 +57,28 @@ def test_parquet_export_reads_back_equal_to_the_marts(built_warehouse: BuiltWare
             assert (differences, counts[0]) == (0, counts[1]), name
 
 
+def test_every_relation_of_the_snapshot_has_its_parquet_file_with_its_rows(built_warehouse: BuiltWarehouse) -> None:
+    """Tables and views copied from the warehouse, and the tables written into the snapshot only."""
+    folder = built_warehouse.snapshot.parent
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(built_warehouse.snapshot), read_only=True) as conn:
+        relations = [
+            relation
+            for (relation,) in conn.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() union all "
+                "select schema_name || '.' || view_name from duckdb_views() where not internal order by 1"
+            ).fetchall()
+        ]
+        assert {"audit.check_results", "audit.publication", "bi.victims_by_period_and_type"} <= set(relations)
+        assert list(manifest["parquet_files"]) == relations
+        for relation in relations:
+            exported = f"read_parquet('{folder / manifest['parquet_files'][relation]}')"
+            counts = conn.execute(f"select (select count(*) from {exported}), (select count(*) from {relation})")
+            rows, in_snapshot = counts.fetchone()
+            assert rows == in_snapshot == manifest["row_counts"].get(relation, in_snapshot), relation
+        assert manifest["row_counts"]["bi.victims_by_period_and_type"] > 0
+
+
 def test_snapshot_records_what_it_published(built_warehouse: BuiltWarehouse) -> None:
     snapshot_id, git_revision, storage, sources = built_warehouse.query_snapshot(
         "select snapshot_id, git_revision, storage_version, json_array_length(source_versions) from audit.publication"
