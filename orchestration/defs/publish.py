@@ -1,6 +1,7 @@
 """Publish assets at the end of the graph: the read-only snapshot BI tools query, and the charts drawn from it."""
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from orchestration.defs.dbt.checks import TEST_RESULTS
 from orchestration.defs.landed import LANDED_CHECKS
 from orchestration.engine.charts import draw_charts
 from orchestration.engine.raw_tables import read_state
-from orchestration.engine.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot
+from orchestration.engine.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot, published_check_results
 from orchestration.engine.storage import configured_warehouse
 from orchestration.engine.warehouse import Warehouse
 from orchestration.settings import publish_dir, snapshots_kept
@@ -23,8 +24,11 @@ SNAPSHOT_KEY = dg.AssetKey(["published", "warehouse_snapshot"])
 CHARTS_KEY = dg.AssetKey(["published", "charts"])
 # What the snapshot holds: the BI-facing views and the tables behind them, and the audit trail.
 PUBLISHED_GROUPS = ("marts", "audit", "bi")
-# Landing checks run per file; keep each file's latest result, up to this many executions per check.
-CHECK_HISTORY_LIMIT = 10_000
+# Landing checks run per file; their history is read this many records at a time.
+CHECK_HISTORY_PAGE = 500
+# Check records read again up to the newest one the last publish had read (at least 1: that one shows the history
+# is still there): a record committed after a newer one (PostgreSQL hands out ids before commit) is not missed.
+CHECK_RECORDS_OVERLAP = 1_000
 # How far back to look for a check's last evaluated result behind runs that skipped it.
 CHECK_HISTORY_SEARCH = 50
 
@@ -90,18 +94,53 @@ def latest_dbt_test_results(instance: dg.DagsterInstance) -> list[dict[str, Any]
     ]
 
 
-def _latest_check_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
-    """The latest result of every dbt test, and of every landing check per file."""
+def _check_records(storage: Any, key: dg.AssetCheckKey, after: int | None) -> Iterator[Any]:
+    """The check's records newest first, down to the one with id `after` (all of them when None)."""
+    cursor = None
+    while True:
+        page = storage.get_asset_check_execution_history(key, limit=CHECK_HISTORY_PAGE, cursor=cursor)
+        for record in page:
+            if after is not None and record.id <= after:
+                return
+            yield record
+        if len(page) < CHECK_HISTORY_PAGE:
+            return
+        cursor = page[-1].id
+
+
+def landing_check_rows(
+    instance: dg.DagsterInstance, previous: list[dict[str, Any]], read_to: int | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The latest result of every landing check per file, and the newest check record read.
+
+    With the previous snapshot's rows and the newest record it had read, only the records after it are read (and
+    CHECK_RECORDS_OVERLAP before it, which includes that newest one): a publish costs what changed since the last
+    one, not the whole history. If that record is gone (its run was deleted, the storage replaced), the whole history
+    is read."""
     storage = instance.event_log_storage
-    rows = latest_dbt_test_results(instance)
+    after = read_to - CHECK_RECORDS_OVERLAP if read_to is not None else None
+    latest: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    newest: int | None = None
     for checks in LANDED_CHECKS:
-        for check_key in checks.check_keys:
-            seen: set[str | None] = set()
-            for record in storage.get_asset_check_execution_history(check_key, limit=CHECK_HISTORY_LIMIT):
-                if record.partition not in seen:
-                    seen.add(record.partition)
-                    rows.append(_check_row(record))
-    return rows
+        for key in checks.check_keys:
+            for record in _check_records(storage, key, after):
+                newest = max(newest or record.id, record.id)
+                latest.setdefault((key.asset_key.to_user_string(), key.name, record.partition), _check_row(record))
+    if read_to is not None and (newest or 0) < read_to:
+        return landing_check_rows(instance, [], None)
+    landed = {key.asset_key.to_user_string() for checks in LANDED_CHECKS for key in checks.check_keys}
+    for row in previous:
+        if row["asset_key"] in landed:
+            latest.setdefault((row["asset_key"], row["check_name"], row["partition_key"]), row)
+    rows = [latest[key] for key in sorted(latest, key=lambda key: (key[0], key[1], key[2] or ""))]
+    return rows, max(newest or 0, read_to or 0) or None
+
+
+def _latest_check_results(instance: dg.DagsterInstance) -> tuple[list[dict[str, Any]], int | None]:
+    """The latest result of every dbt test, and of every landing check per file; and the newest check record
+    read (for the next publish)."""
+    landing, read_to = landing_check_rows(instance, *published_check_results(publish_dir()))
+    return [*latest_dbt_test_results(instance), *landing], read_to
 
 
 def _source_versions(warehouse: Warehouse) -> list[dict[str, Any]]:
@@ -131,7 +170,7 @@ def _row_count_table(row_counts: dict[str, int]) -> dg.MetadataValue:
     "all passed (write-audit-publish), so every snapshot does too; older snapshots are kept.",
 )
 def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    check_rows = _latest_check_results(context.instance)
+    check_rows, check_records_read_to = _latest_check_results(context.instance)
     failed = [row for row in check_rows if row["passed"] is False]
     summary = {
         "checks": len(check_rows),
@@ -150,6 +189,7 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
         check_rows,
         snapshots_kept(),
         batch_id=read_state(warehouse).batch_id,
+        check_records_read_to=check_records_read_to,
     )
     current = target / CURRENT_LINK
     context.log.info(f"Published snapshot {publication.snapshot_id} as {current / SNAPSHOT_FILE}")

@@ -7,8 +7,9 @@ a multiprocessing fork server that imported those libraries once. Each run worke
 the command a container-based launcher (dagster-docker, dagster-k8s) runs, `dagster api execute_run`, so it loads
 the code location itself, as a spawned worker does: an edited definition is picked up by the next run.
 
-The fork server preloads libraries and a warm-up (warm_up.py), never the code location's modules, which would go
-stale. A run whose code location uses another Python environment than the launching process (the daemon) goes to
+The fork server preloads libraries, the instance's storage modules and a warm-up (warm_up.py), never the code
+location's modules, which would go stale. It starts as the daemon starts (run_coordinator.py), or at the first
+launch. A run whose code location uses another Python environment than the launching process (the daemon) goes to
 Dagster's default launcher, through its code server, and so does every run until the fork server is warm. Forked
 workers write to the daemon's output, as the code server's children write to the code server's.
 """
@@ -101,8 +102,9 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
     def start_warming(self) -> threading.Event:
         """Starts the fork server in the background, once per process; the event is set as soon as it can fork.
 
-        The first launch calls this, so only the process that launches runs (the daemon) keeps a fork server, not
-        the webserver, which also builds a launcher (to terminate runs, to show its name).
+        The daemon's run coordinator calls this as the daemon starts, and so does the first launch: only the process
+        that launches runs (the daemon) keeps a fork server, not the webserver, which also builds a launcher (to
+        terminate runs, to show its name).
         """
         with self._warming_lock:
             if self._warming is None:

@@ -56,6 +56,9 @@ class Publication:
     parquet_files: dict[str, str] = field(default_factory=dict)
     # On the lake profile: the DuckLake snapshot this copy was exported from (the one BI readers attach).
     lake_snapshot: int | None = None
+    # The newest check record (Dagster's asset check execution id) its check results had read: the next publish
+    # reads only the records after it (defs/publish.py).
+    check_records_read_to: int | None = None
 
 
 def git_revision(root: Path = PROJECT_ROOT) -> str:
@@ -164,6 +167,24 @@ def current_publication(publish_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def published_check_results(publish_dir: Path) -> tuple[list[dict[str, Any]], int | None]:
+    """The check results of the snapshot `current` points at, and the newest check record they had read; no rows
+    and None before the first publish or when that snapshot cannot be read."""
+    manifest = current_publication(publish_dir)
+    read_to = (manifest or {}).get("check_records_read_to")
+    if read_to is None:
+        return [], None
+    try:
+        with duckdb.connect(str(publish_dir / CURRENT_LINK / SNAPSHOT_FILE), read_only=True) as conn:
+            cursor = conn.execute(f"select {', '.join(CHECK_RESULT_COLUMNS)} from audit.check_results")
+            rows = [dict(zip(CHECK_RESULT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:  # in the session's time zone: back to UTC, as the rows read from Dagster
+            row["evaluated_at"] = row["evaluated_at"].astimezone(dt.UTC) if row["evaluated_at"] else None
+    except (OSError, duckdb.Error):
+        return [], None
+    return rows, int(read_to)
+
+
 def _prune(snapshots_dir: Path, keep: int) -> list[str]:
     """Delete all but the newest `keep` snapshots. Readers holding an old file keep reading it (POSIX unlink)."""
     published = sorted(p for p in snapshots_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -181,6 +202,7 @@ def publish_snapshot(
     check_results: list[dict[str, Any]],
     keep: int,
     batch_id: str | None = None,
+    check_records_read_to: int | None = None,
 ) -> tuple[Publication, list[str]]:
     """Write a new snapshot beside the live one, export Parquet, swap it in and prune old ones.
 
@@ -197,6 +219,7 @@ def publish_snapshot(
         source_versions=source_versions,
         check_summary=check_summary,
         batch_id=batch_id,
+        check_records_read_to=check_records_read_to,
     )
     building = snapshots_dir / f".building-{publication.snapshot_id}"
     building.mkdir()

@@ -130,3 +130,29 @@ def test_each_publish_swaps_current_and_old_snapshots_are_pruned(
     manifest = json.loads((tmp_path / "current" / "manifest.json").read_text())
     batch = built_warehouse.query("select batch_id from raw.batch_log order by promoted_at desc limit 1")[0][0]
     assert manifest["batch_id"] == batch
+
+
+def test_a_publish_reads_only_the_landing_check_records_after_the_last_one(
+    built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot's landing check rows are each file's latest results whether read from the whole history or,
+    as each publish does, from the last snapshot's rows and the records after the newest one it had read."""
+    from orchestration.defs import publish
+    from orchestration.engine.snapshot import published_check_results
+
+    instance = built_warehouse.instance
+    full, newest = publish.landing_check_rows(instance, [], None)
+    assert newest is not None and len(full) >= shipped_file_count()
+    previous, read_to = published_check_results(built_warehouse.data_dir / "published")
+    assert read_to is not None and read_to <= newest
+    rows, read = publish.landing_check_rows(instance, previous, read_to)
+    assert (sorted(rows, key=str), read) == (sorted(full, key=str), newest)
+    # Only the newest record is read again: every other row comes from the last snapshot.
+    monkeypatch.setattr(publish, "CHECK_RECORDS_OVERLAP", 1)
+    marked = [{**row, "description": "from the last snapshot"} for row in full]
+    rows, read = publish.landing_check_rows(instance, marked, newest)
+    assert read == newest and len(rows) == len(full)
+    assert sum(row["description"] != "from the last snapshot" for row in rows) == 1
+    # A history that no longer holds the newest record read (a new instance) is read whole.
+    rows, read = publish.landing_check_rows(instance, marked, newest + 10)
+    assert (sorted(rows, key=str), read) == (sorted(full, key=str), newest)
