@@ -21,8 +21,9 @@ DAEMON_MODULE = "dagster._daemon.cli"
 
 
 def in_daemon() -> bool:
-    """Whether this process is a Dagster daemon."""
-    return DAEMON_MODULE in sys.modules
+    """Whether this process is a Dagster daemon: its command is `run` (not `liveness-check` or another of the
+    daemon's short commands)."""
+    return DAEMON_MODULE in sys.modules and sys.argv[1:2] == ["run"]
 
 
 class WarmingQueuedRunCoordinator(dg.QueuedRunCoordinator):

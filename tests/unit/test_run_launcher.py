@@ -121,6 +121,11 @@ def test_the_daemon_starts_the_fork_server_warming_as_it_builds_its_run_coordina
     run_coordinator.WarmingQueuedRunCoordinator().register_instance(elsewhere)
     assert elsewhere.warming == []
     monkeypatch.setitem(sys.modules, run_coordinator.DAEMON_MODULE, sys.modules[__name__])
+    monkeypatch.setattr(sys, "argv", ["dagster-daemon", "liveness-check"])
+    probe = _Instance()  # a short command of the daemon's CLI
+    run_coordinator.WarmingQueuedRunCoordinator().register_instance(probe)
+    assert probe.warming == []
+    monkeypatch.setattr(sys, "argv", ["dagster-daemon", "run", "--workspace", "workspace.yaml"])
     daemon = _Instance()
     run_coordinator.WarmingQueuedRunCoordinator().register_instance(daemon)
     assert daemon.warming == [True]
