@@ -61,15 +61,22 @@ def _next_plan(instance: dg.DagsterInstance, landing: LandingZone, watch: Landin
             return dg.SkipReason(f"Batch run {in_flight[0].run_id} is in flight; new files wait for the next batch")
         since = watch.mark()
         plan = _plan(landing, watch)
-        if settles_in := plan.discovery.settles_in if len(plan.pending) < MAX_FILES_PER_BATCH else 0.0:
-            # A file modified within the last second may still be being copied in: wait until its writer closes it
-            # (a notification) or until it has settled (at most SETTLE_SECONDS), then look again.
-            waited_from = time.monotonic()
-            if not watch.wait(since, settles_in):
-                time.sleep(max(0.0, settles_in - (time.monotonic() - waited_from)))
-            since = watch.mark()
-            plan = _plan(landing, watch)
-        if not plan.nothing_to_do or not watch.wait(since, deadline - time.monotonic()):
+        settling = plan.discovery.settles_in if len(plan.pending) < MAX_FILES_PER_BATCH else 0.0
+        left = deadline - time.monotonic()
+        if settling and left <= 0:
+            # A file modified within the last second may still be being copied in: wait it out (at most
+            # SETTLE_SECONDS), then take what has settled.
+            time.sleep(settling)
+            return _plan(landing, watch)
+        if settling:
+            # Look again once a notification comes (such as the file's close) or once it has settled.
+            timeout = min(settling, left)
+            if not watch.wait(since, timeout):
+                time.sleep(timeout if not watch.active else 0.0)
+            elif watch.writing():  # a copy in progress raises many notifications: pace the looks
+                time.sleep(min(REPLAN_SECONDS, max(0.0, deadline - time.monotonic())))
+            continue
+        if not plan.nothing_to_do or not watch.wait(since, left):
             return plan
         # Something changed. A copy in progress raises many notifications: while a write is open, look again a
         # moment later; once every write is closed, at once.

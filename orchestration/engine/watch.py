@@ -25,9 +25,12 @@ logger = logging.getLogger(__name__)
 # When the system refused a watch (inotify's limits), how long before it is asked again. watchdog keeps the file
 # descriptors of a watch that failed halfway, so it is not asked at every tick.
 RETRY_SECONDS = 600.0
-# Writes remembered at most (a copy of many files); beyond it, the oldest closed ones are forgotten. A forgotten
-# file only waits out the settling time, as without the watch.
+# Files whose last write is remembered, at most (a copy of many files); beyond it, the least recently written half
+# is forgotten. A forgotten file only waits out the settling time, as without the watch.
 MAX_WRITES = 10_000
+# A write (or a file that appeared) not closed within this long no longer counts as a copy in progress for
+# `writing()`: a file moved in from outside the watched folders, or whose attributes changed, raises no close.
+OPEN_WRITE_SECONDS = 1.0
 
 
 def _event_filter() -> list[type[Any]]:
@@ -54,8 +57,9 @@ class LandingWatch:
         self._observer: Any = None
         self._watched: set[Path] = set()
         self._retry_at = 0.0
-        # Absolute path -> when its writer closed it (time.time()), or None while a write is open.
-        self._writes: dict[str, float | None] = {}
+        # Absolute path -> (closed, when): when its writer closed it or moved it into place, or (not closed) when
+        # it was last created or written to. Least recently written first.
+        self._writes: dict[str, tuple[bool, float]] = {}
 
     @property
     def active(self) -> bool:
@@ -70,29 +74,29 @@ class LandingWatch:
             self._changed.notify_all()
 
     def _note_write(self, event: FileSystemEvent) -> None:
-        path = os.path.abspath(os.fsdecode(event.src_path))
-        if event.event_type == "closed":  # closed after writing (IN_CLOSE_WRITE)
-            self._writes[path] = time.time()
-        elif event.event_type == "moved":  # renamed into place: its bytes were complete before the rename
+        path, now = os.path.abspath(os.fsdecode(event.src_path)), time.time()
+        if event.event_type == "moved":  # renamed into place: its bytes were complete before the rename
             self._writes.pop(path, None)
-            self._writes[os.path.abspath(os.fsdecode(event.dest_path))] = time.time()
-        else:  # created or modified: a write is open
-            self._writes[path] = None
+            path = os.path.abspath(os.fsdecode(event.dest_path))
+        self._writes.pop(path, None)  # to the end: the most recently written
+        # Closed after writing (IN_CLOSE_WRITE) or moved into place; else created or modified: a write is open.
+        self._writes[path] = (event.event_type in ("closed", "moved"), now)
         if len(self._writes) > MAX_WRITES:
-            closed = sorted((at, p) for p, at in self._writes.items() if at is not None)
-            for _, forgotten in closed[: len(closed) // 2]:
+            for forgotten in list(self._writes)[: MAX_WRITES // 2]:
                 del self._writes[forgotten]
 
     def writing(self) -> bool:
-        """Whether a write the watch saw is still open: a file created or modified and not closed since."""
+        """Whether a file was created or written to within OPEN_WRITE_SECONDS and not closed since."""
+        now = time.time()
         with self._changed:
-            return any(closed is None for closed in self._writes.values())
+            return any(not closed and now - at < OPEN_WRITE_SECONDS for closed, at in self._writes.values())
 
     def closed_at(self, path: Path) -> float | None:
         """When the last write to `path` was closed or the file was moved into place (time.time()); None while a
         write is open, or when this watch did not see it written."""
         with self._changed:
-            return self._writes.get(os.path.abspath(path))
+            closed, at = self._writes.get(os.path.abspath(path), (False, 0.0))
+        return at if closed else None
 
     def watch(self, roots: Iterable[Path]) -> None:
         """Watch the folders among `roots` that exist, recursively (a folder created later is added then)."""

@@ -176,6 +176,34 @@ def test_a_file_that_lands_while_a_tick_waits_is_taken_by_that_tick(
     assert _paths_taken(result) == [str(landed)]
 
 
+def test_a_file_closed_while_the_tick_waits_for_it_to_settle_is_taken_by_that_tick(
+    private_warehouse: BuiltWarehouse, landing_folder: Path
+) -> None:
+    """A copy that takes a while: the tick that saw it begin waits for its close, then takes it."""
+    from orchestration.definitions import defs  # loaded first: the file lands after the evaluation began
+
+    defs.resolve_sensor_def("landing_sensor")
+    _evaluate(private_warehouse.instance)  # the first evaluation in a process also loads what it reads
+    landed = landing_folder / "ochttf-2025.yaml"
+    text = NEW_RELEASE.read_text() + "# Copied slowly while the sensor was waiting (test suite).\n"
+
+    def copy_slowly() -> None:
+        time.sleep(1.0)
+        with landed.open("w") as copy:
+            copy.write(text[: len(text) // 2])
+            copy.flush()
+            time.sleep(0.4)
+            copy.write(text[len(text) // 2 :])
+
+    writer = threading.Thread(target=copy_slowly)
+    writer.start()
+    try:
+        result = _evaluate(private_warehouse.instance)
+    finally:
+        writer.join()
+    assert _paths_taken(result) == [str(landed)]
+
+
 def test_a_tick_waits_for_the_batch_run_in_flight_to_finish(
     private_warehouse: BuiltWarehouse, landing_folder: Path
 ) -> None:

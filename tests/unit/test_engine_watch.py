@@ -112,3 +112,34 @@ def test_a_file_is_complete_once_its_writer_closed_it_or_moved_it_into_place(
     moved = staged.rename(tmp_path / "ochttf-2026.yaml")
     assert _eventually(lambda: watch.closed_at(moved) is not None)
     assert watch.closed_at(tmp_path / "never-written.yaml") is None
+
+
+def test_a_file_moved_in_from_outside_raises_no_close_and_stops_counting_as_a_write(
+    tmp_path: Path, watch: LandingWatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.engine import watch as watching
+
+    monkeypatch.setattr(watching, "OPEN_WRITE_SECONDS", 0.3)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    watch.watch([landing])
+    outside = tmp_path / "ochttf-2025.yaml"
+    outside.write_text("release_id: x\n")
+    moved_in = outside.rename(landing / outside.name)  # inotify reports it as created: no write, no close
+    assert _eventually(watch.writing)
+    assert watch.closed_at(moved_in) is None  # its modification time decides, as without the watch
+    assert _eventually(lambda: not watch.writing())
+
+
+def test_the_watch_remembers_a_bounded_number_of_files(
+    tmp_path: Path, watch: LandingWatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.engine import watch as watching
+
+    monkeypatch.setattr(watching, "MAX_WRITES", 4)
+    watch.watch([tmp_path])
+    files = [tmp_path / f"ochttf-20{year}.yaml" for year in range(10, 16)]
+    for landed in files:
+        landed.write_text("release_id: x\n")
+    assert _eventually(lambda: watch.closed_at(files[-1]) is not None)
+    assert watch.closed_at(files[0]) is None  # the least recently written are forgotten
