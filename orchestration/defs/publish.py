@@ -115,25 +115,34 @@ def landing_check_rows(
 
     With the previous snapshot's rows and the newest record it had read, only the records after it are read (and
     CHECK_RECORDS_OVERLAP before it, which includes that newest one): a publish costs what changed since the last
-    one, not the whole history. If that record is gone (its run was deleted, the storage replaced), the whole history
-    is read."""
+    one, not the whole history. If that record or the run of a kept row is gone (a run was deleted, the storage
+    replaced), the whole history is read."""
     storage = instance.event_log_storage
     after = read_to - CHECK_RECORDS_OVERLAP if read_to is not None else None
     latest: dict[tuple[str, str, str | None], dict[str, Any]] = {}
-    newest: int | None = None
+    ids: set[int] = set()
     for checks in LANDED_CHECKS:
         for key in checks.check_keys:
             for record in _check_records(storage, key, after):
-                newest = max(newest or record.id, record.id)
+                ids.add(record.id)
                 latest.setdefault((key.asset_key.to_user_string(), key.name, record.partition), _check_row(record))
-    if read_to is not None and (newest or 0) < read_to:
-        return landing_check_rows(instance, [], None)
     landed = {key.asset_key.to_user_string() for checks in LANDED_CHECKS for key in checks.check_keys}
-    for row in previous:
-        if row["asset_key"] in landed:
-            latest.setdefault((row["asset_key"], row["check_name"], row["partition_key"]), row)
+    kept = [row for row in previous if row["asset_key"] in landed]
+    if read_to is not None and (read_to not in ids or not _runs_exist(instance, {row["run_id"] for row in kept})):
+        return landing_check_rows(instance, [], None)
+    for row in kept:
+        latest.setdefault((row["asset_key"], row["check_name"], row["partition_key"]), row)
     rows = [latest[key] for key in sorted(latest, key=lambda key: (key[0], key[1], key[2] or ""))]
-    return rows, max(newest or 0, read_to or 0) or None
+    return rows, max(ids, default=read_to)
+
+
+def _runs_exist(instance: dg.DagsterInstance, run_ids: set[str]) -> bool:
+    """Whether every one of these runs is still in the instance (a deleted run takes its check records along)."""
+    wanted = sorted(run_ids)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(instance.get_run_ids(filters=dg.RunsFilter(run_ids=wanted[start : start + 500])))
+    return found == set(wanted)
 
 
 def _latest_check_results(instance: dg.DagsterInstance) -> tuple[list[dict[str, Any]], int | None]:

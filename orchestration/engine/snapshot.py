@@ -170,12 +170,16 @@ def current_publication(publish_dir: Path) -> dict[str, Any] | None:
 def published_check_results(publish_dir: Path) -> tuple[list[dict[str, Any]], int | None]:
     """The check results of the snapshot `current` points at, and the newest check record they had read; no rows
     and None before the first publish or when that snapshot cannot be read."""
-    manifest = current_publication(publish_dir)
-    read_to = (manifest or {}).get("check_records_read_to")
+    folder = (publish_dir / CURRENT_LINK).resolve()  # once: a publish may swap `current` meanwhile
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [], None
+    read_to = manifest.get("check_records_read_to")
     if read_to is None:
         return [], None
     try:
-        with duckdb.connect(str(publish_dir / CURRENT_LINK / SNAPSHOT_FILE), read_only=True) as conn:
+        with duckdb.connect(str(folder / SNAPSHOT_FILE), read_only=True) as conn:
             cursor = conn.execute(f"select {', '.join(CHECK_RESULT_COLUMNS)} from audit.check_results")
             rows = [dict(zip(CHECK_RESULT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
         for row in rows:  # in the session's time zone: back to UTC, as the rows read from Dagster

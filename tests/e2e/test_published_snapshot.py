@@ -153,6 +153,10 @@ def test_a_publish_reads_only_the_landing_check_records_after_the_last_one(
     rows, read = publish.landing_check_rows(instance, marked, newest)
     assert read == newest and len(rows) == len(full)
     assert sum(row["description"] != "from the last snapshot" for row in rows) == 1
-    # A history that no longer holds the newest record read (a new instance) is read whole.
+    # A history that no longer holds the newest record read (a new instance), or a kept row's run (deleted), is
+    # read whole.
     rows, read = publish.landing_check_rows(instance, marked, newest + 10)
+    assert (sorted(rows, key=str), read) == (sorted(full, key=str), newest)
+    deleted = [{**marked[0], "run_id": "a-deleted-run"}, *marked[1:]]
+    rows, read = publish.landing_check_rows(instance, deleted, newest)
     assert (sorted(rows, key=str), read) == (sorted(full, key=str), newest)
