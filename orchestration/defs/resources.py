@@ -22,8 +22,9 @@ class LandingZone(dg.ConfigurableResource):
     path: str
     shipped_path: str | None = None
     # How long a landing sensor tick with nothing to take waits for a file to land (or a batch run to finish)
-    # before it returns: most of the daemon's 5 s between evaluations.
-    wait_seconds: float = 4.0
+    # before it returns: the daemon's 5 s between evaluations, so that the next tick follows at once (the daemon
+    # starts it right away when a tick took 5 s or more) and no moment is left without a tick.
+    wait_seconds: float = 5.0
 
     def roots(self, include_shipped: bool = True) -> list[Path]:
         roots = [Path(self.path)]

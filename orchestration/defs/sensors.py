@@ -6,8 +6,9 @@ not from run keys or a watermark, so a file whose run was killed is simply still
 modified within the last second may still be being copied: the tick waits out that second (or until the landing
 folders' notifications show its writer closing it), then looks again.
 Dagster's daemon evaluates sensors at most every 5 s (not a setting). A tick with nothing to take therefore waits
-for most of that time, for the batch run in flight to finish and on the landing folders' notifications
-(engine/watch.py): a file that lands meanwhile is taken once it has settled, not at a later tick.
+all of that time (`LandingZone.wait_seconds`), for the batch run in flight to finish and on the landing folders'
+notifications (engine/watch.py): a file that lands meanwhile is taken once it has settled, not at a later tick, and
+the next tick follows at once.
 The run key (`batch:<digest of the files>:<attempt>`) only stops one tick from launching the same batch twice;
 a batch that failed `MAX_ATTEMPTS` times (a bug, not a crash) waits for a fix instead of looping.
 """
