@@ -43,6 +43,19 @@ def _land(folder: Path, comment: str) -> Path:
     return _settled(landed)
 
 
+def _evaluated_while(instance: dg.DagsterInstance, writer: threading.Thread) -> dg.SensorResult | dg.SkipReason:
+    """An evaluation of the sensor while `writer` runs, after a first one (which loads what the sensor reads)."""
+    from orchestration.definitions import defs  # loaded first: the file lands after the evaluation began
+
+    defs.resolve_sensor_def("landing_sensor")
+    _evaluate(instance)
+    writer.start()
+    try:
+        return _evaluate(instance)
+    finally:
+        writer.join()
+
+
 def _paths_taken(result: dg.SensorResult | dg.SkipReason) -> list[str]:
     """The landed files the evaluation's one run request takes."""
     assert isinstance(result, dg.SensorResult), result
@@ -159,20 +172,11 @@ def test_a_file_landed_a_moment_ago_is_taken_by_the_same_evaluation(
 def test_a_file_that_lands_while_a_tick_waits_is_taken_by_that_tick(
     private_warehouse: BuiltWarehouse, landing_folder: Path
 ) -> None:
-    """With nothing to take, a tick waits on the landing folder's notifications for most of the daemon's 5 s
-    between evaluations, instead of leaving a file that lands meanwhile to a later tick."""
-    from orchestration.definitions import defs  # loaded first: the file lands after the evaluation began
-
-    defs.resolve_sensor_def("landing_sensor")
-    _evaluate(private_warehouse.instance)  # the first evaluation in a process also loads what it reads
+    """With nothing to take, a tick waits on the landing folder's notifications for the daemon's 5 s between
+    evaluations, instead of leaving a file that lands meanwhile to a later tick."""
     landed = landing_folder / "ochttf-2025.yaml"
     text = NEW_RELEASE.read_text() + "# Landed while the sensor was waiting (test suite).\n"
-    writer = threading.Timer(1.0, landed.write_text, [text])
-    writer.start()
-    try:
-        result = _evaluate(private_warehouse.instance)
-    finally:
-        writer.join()
+    result = _evaluated_while(private_warehouse.instance, threading.Timer(1.0, landed.write_text, [text]))
     assert _paths_taken(result) == [str(landed)]
 
 
@@ -180,10 +184,6 @@ def test_a_file_closed_while_the_tick_waits_for_it_to_settle_is_taken_by_that_ti
     private_warehouse: BuiltWarehouse, landing_folder: Path
 ) -> None:
     """A copy that takes a while: the tick that saw it begin waits for its close, then takes it."""
-    from orchestration.definitions import defs  # loaded first: the file lands after the evaluation began
-
-    defs.resolve_sensor_def("landing_sensor")
-    _evaluate(private_warehouse.instance)  # the first evaluation in a process also loads what it reads
     landed = landing_folder / "ochttf-2025.yaml"
     text = NEW_RELEASE.read_text() + "# Copied slowly while the sensor was waiting (test suite).\n"
 
@@ -195,12 +195,7 @@ def test_a_file_closed_while_the_tick_waits_for_it_to_settle_is_taken_by_that_ti
             time.sleep(0.4)
             copy.write(text[len(text) // 2 :])
 
-    writer = threading.Thread(target=copy_slowly)
-    writer.start()
-    try:
-        result = _evaluate(private_warehouse.instance)
-    finally:
-        writer.join()
+    result = _evaluated_while(private_warehouse.instance, threading.Thread(target=copy_slowly))
     assert _paths_taken(result) == [str(landed)]
 
 
