@@ -3,8 +3,8 @@ folders, so the landing sensor hears of a file the moment it is written instead 
 
 One observer per process (the code server's) watches the folders for as long as the process lives; each sensor
 tick notes the count of changes before it looks at the folders and waits for that count to move. The watch also
-knows when a file's writer closed it (or moved it into place): such a file is complete and need not wait out the
-ledger's settling time (engine/ledger.py).
+knows when a file's writer closed it (or renamed it into place within the watched folders): such a file is complete
+and need not wait out the ledger's settling time (engine/ledger.py).
 """
 
 from __future__ import annotations
