@@ -123,9 +123,11 @@ def landing_check_rows(
     ids: set[int] = set()
     for checks in LANDED_CHECKS:
         for key in checks.check_keys:
-            for record in _check_records(storage, key, after):
+            for record in _check_records(storage, key, after):  # newest first: the first of a file is its latest
                 ids.add(record.id)
-                latest.setdefault((key.asset_key.to_user_string(), key.name, record.partition), _check_row(record))
+                file_check = (key.asset_key.to_user_string(), key.name, record.partition)
+                if file_check not in latest:
+                    latest[file_check] = _check_row(record)
     landed = {key.asset_key.to_user_string() for checks in LANDED_CHECKS for key in checks.check_keys}
     kept = [row for row in previous if row["asset_key"] in landed]
     if read_to is not None and (read_to not in ids or not _runs_exist(instance, {row["run_id"] for row in kept})):

@@ -72,10 +72,11 @@ def _next_plan(instance: dg.DagsterInstance, landing: LandingZone, watch: Landin
         if settling:
             # Look again once a notification comes (such as the file's close) or once it has settled.
             timeout = min(settling, left)
-            if not watch.wait(since, timeout):
-                time.sleep(timeout if not watch.active else 0.0)
-            elif watch.writing():  # a copy in progress raises many notifications: pace the looks
-                time.sleep(min(REPLAN_SECONDS, max(0.0, deadline - time.monotonic())))
+            if watch.wait(since, timeout):
+                if watch.writing():  # a copy in progress raises many notifications: pace the looks
+                    time.sleep(min(REPLAN_SECONDS, max(0.0, deadline - time.monotonic())))
+            elif not watch.active:  # no notifications here: the wait returned at once
+                time.sleep(timeout)
             continue
         if not plan.nothing_to_do or not watch.wait(since, left):
             return plan
