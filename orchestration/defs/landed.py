@@ -22,6 +22,7 @@ from orchestration.engine.raw_tables import RAW_TABLES
 from orchestration.engine.versions import FileVersion
 from orchestration.parsers.kinds import SOURCE_KIND_LIST, SOURCE_KINDS, SourceKind
 from orchestration.quality.runner import warm_up
+from orchestration.quality.suites import suite_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -176,7 +177,7 @@ def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehou
     batch = warehouse.batch
     versions = [_as_version(f) for f in config.files]
     if versions:
-        warm_up()
+        warm_up([suite_for(kind) for kind in dict.fromkeys(v.kind for v in versions)])
     for kind in SOURCE_KIND_LIST:
         keys = sorted({v.partition_key for v in versions if v.kind == kind.name})
         new = [k for k in keys if not context.instance.has_dynamic_partition(kind.partitions_name, k)]
