@@ -122,10 +122,17 @@ def build(args: argparse.Namespace) -> int:
     warehouse = configured_warehouse()
     try:
         plan = make_plan([landing_dir(), SOURCES_DIR], warehouse, publish_dir(), full=args.full)
+        if plan.discovery.unsettled:
+            # A file modified within the last second may still be written: wait until it settles, once.
+            print(f"Waiting:       {plan.discovery.unsettled} file(s) modified within the last second", flush=True)
+            time.sleep(plan.discovery.settles_in + 0.05)
+            plan = make_plan([landing_dir(), SOURCES_DIR], warehouse, publish_dir(), full=args.full)
     except (WarehouseLocked, WarehouseTooNew, LakeUnavailable) as error:
         print(f"Cannot build: {error}", file=sys.stderr)
         return 2
     print(f"Warehouse:     {warehouse}", flush=True)
+    if plan.discovery.unsettled:
+        print(f"  ⚠ {plan.discovery.unsettled} file(s) still being written are left for the next build")
     for skipped in plan.discovery.skipped:
         print(f"  ⚠ skipped {skipped}")
     if plan.nothing_to_do:
