@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.jobs import BATCH_JOB_NAME, BATCH_TAG, batch_selection
+from orchestration.defs.landed_checks import EXPECTATIONS_CHECK
 from orchestration.defs.runs import reap_dead_runs
 from orchestration.engine.audit import WAREHOUSE_TESTS_CHECK
 from orchestration.engine.plan import batch_digest
@@ -103,7 +104,9 @@ def _file_outcomes(result: dg.ExecuteInProcessResult) -> list[FileOutcome]:
             continue
         outcome.accepted = False
         if not outcome.problem:
-            outcome.problem = f"{data.check_name}: {data.description}"
+            # The expectations' description names the failed expectation itself.
+            named = data.check_name == EXPECTATIONS_CHECK
+            outcome.problem = data.description if named else f"{data.check_name}: {data.description}"
             if data.check_name == WAREHOUSE_TESTS_CHECK:  # refused by dbt: its report is in the quarantine
                 outcome.report = str(
                     quarantine_dir() / data.asset_key.path[-1] / outcome.partition_key / outcome.sha256 / "report.json"

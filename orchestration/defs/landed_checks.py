@@ -1,9 +1,12 @@
 """Our small great-expectations integration for Dagster: a suite's expectations as asset checks.
 
-The Dagster-GX integration is not maintained for GX 1.x. Here each expectation of a source kind's suite
-becomes one AssetCheckSpec on the kind's `landed/<kind>` asset (blocking when its severity is error), plus
-`file_parses` for the parser and `passes_warehouse_tests` for the audit. Results carry the observed value, the
-unexpected count and a few examples naming the row and field.
+The Dagster-GX integration is not maintained for GX 1.x. Each `landed/<kind>` asset has three checks, evaluated
+per file (partition):
+- `file_parses`: the parser;
+- `passes_expectations`: the kind's whole great-expectations suite and the duplicate-delivery check, as one
+  evaluation carrying a row per expectation (`EXPECTATION_RESULTS`: name, severity, passed, what failed) and the
+  failing rows as Markdown. One evaluation instead of one per expectation: each is an event, 29 per file;
+- `passes_warehouse_tests`: the audit (dbt tests in the candidate warehouse).
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ import dagster as dg
 from orchestration.engine.audit import WAREHOUSE_TESTS_CHECK
 from orchestration.engine.land import DUPLICATE_CHECK, DUPLICATE_DESCRIPTION
 from orchestration.quality.reports import outcome_markdown, validation_markdown
-from orchestration.quality.suites import CORRECTION_CHECK, suite_for
+from orchestration.quality.runner import Outcome
+from orchestration.quality.suites import suite_for
 from orchestration.quality.validate import PARSE_CHECK, Validation
+
+# The check of a file's expectations, and its metadata entry listing each expectation's result.
+EXPECTATIONS_CHECK = "passes_expectations"
+EXPECTATION_RESULTS = "expectations"
 
 
 def check_specs(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -27,6 +35,16 @@ def check_specs(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
         blocking=True,
         description="The file is readable as its format: encoding, syntax, header, required fields, types.",
     )
+    expectations_listed = [(DUPLICATE_CHECK, "error", DUPLICATE_DESCRIPTION)]
+    expectations_listed += [(d.name, d.severity, d.description) for d in suite_for(kind)]
+    listed = "; ".join(f"{name} [{severity}]: {description}" for name, severity, description in expectations_listed)
+    expectations = dg.AssetCheckSpec(
+        EXPECTATIONS_CHECK,
+        asset=asset_key,
+        blocking=True,
+        description="Every expectation of the file passes (a failed error-level one refuses the file, a warning is "
+        f"shown only); its evaluation lists each with its result and failing rows. The expectations: {listed}.",
+    )
     tested = dg.AssetCheckSpec(
         WAREHOUSE_TESTS_CHECK,
         asset=asset_key,
@@ -34,20 +52,59 @@ def check_specs(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
         description="With this file loaded into a candidate copy of the warehouse, every error-level dbt test passes "
         "(otherwise the file is quarantined with the failing tests and rows, and the rest of its batch goes on).",
     )
-    duplicate = dg.AssetCheckSpec(
-        DUPLICATE_CHECK, asset=asset_key, blocking=True, description=f"[error] {DUPLICATE_DESCRIPTION}"
-    )
-    return [
-        parse,
-        duplicate,
-        *(
-            dg.AssetCheckSpec(
-                d.name, asset=asset_key, blocking=d.severity == "error", description=f"[{d.severity}] {d.description}"
-            )
-            for d in suite_for(kind)
+    return [parse, expectations, tested]
+
+
+def _failed(outcome: Outcome) -> bool:
+    return not outcome.success or bool(outcome.error)
+
+
+def _expectations_evaluation(
+    asset_key: dg.AssetKey, validation: Validation, link: dict[str, Any], partition: str
+) -> dg.AssetCheckEvaluation:
+    """Every expectation of one file as one evaluation: failed with severity ERROR when an error-level expectation
+    failed, WARN when only warnings did; its description is the first problem."""
+    outcomes = validation.outcomes
+    failed = [o for o in outcomes if _failed(o)]
+    errors = [o for o in failed if o.severity == "error"]
+    first = (errors or failed)[0] if failed else None
+    description = f"{len(outcomes)} of {len(outcomes)} expectations passed"
+    if first is not None:
+        more = f" (and {len(failed) - 1} more failed)" if len(failed) > 1 else ""
+        description = f"{first.name}: {first.problem()}{more}"
+    metadata: dict[str, Any] = {
+        **link,
+        "validation": dg.MetadataValue.md(validation_markdown(outcomes, None)),
+        EXPECTATION_RESULTS: dg.MetadataValue.json(
+            [
+                {
+                    "name": o.name,
+                    "severity": o.severity,
+                    "passed": not _failed(o),
+                    "description": o.problem() if _failed(o) else o.description,
+                    "unexpected_count": o.unexpected_count,
+                    "observed_value": str(o.observed),
+                }
+                for o in outcomes
+            ]
         ),
-        tested,
-    ]
+        "failed": dg.MetadataValue.int(len(failed)),
+    }
+    if failed:
+        metadata["details"] = dg.MetadataValue.md(
+            "\n\n".join(f"#### {o.name}\n\n{outcome_markdown(o)}" for o in failed)
+        )
+    if validation.correction:
+        metadata["correction"] = dg.MetadataValue.md(validation.correction.markdown())
+    return dg.AssetCheckEvaluation(
+        asset_key=asset_key,
+        check_name=EXPECTATIONS_CHECK,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata=metadata,
+        partition=partition,
+    )
 
 
 def check_results(
@@ -58,52 +115,30 @@ def check_results(
     report: Path | None,
     partition: str,
 ) -> list[dg.AssetCheckEvaluation]:
-    """The evaluations of one file (partition): the parse check, then every expectation. A file that did not
-    parse gets the parse check only (its metadata says the expectations were not evaluated), so an unparsable
-    file shows one failure, not one per expectation. `passes_warehouse_tests` comes later, from dbt."""
+    """The evaluations of one file (partition): the parse check, then its expectations. A file that did not parse
+    gets the parse check only (its metadata says the expectations were not evaluated), so an unparsable file
+    shows one failure. `passes_warehouse_tests` comes later, from dbt."""
     link = {"report": dg.MetadataValue.path(str(report))} if report else {}
-    outcomes = validation.outcomes
-    parse_metadata: dict[str, Any] = {
-        **link,
-        "validation": dg.MetadataValue.md(validation_markdown(outcomes, parse_error)),
-    }
+    parse_metadata: dict[str, Any] = dict(link)
     if parse_error:
+        parse_metadata["validation"] = dg.MetadataValue.md(validation_markdown([], parse_error))
         parse_metadata.update({k: str(v) for k, v in parse_error.items() if v})
         parse_metadata["not_evaluated"] = dg.MetadataValue.int(len(suite_for(kind)) + 1)
-    results = [
-        dg.AssetCheckEvaluation(
-            asset_key=asset_key,
-            check_name=PARSE_CHECK,
-            passed=parse_error is None,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description=parse_error["message"] if parse_error else "parsed",
-            metadata=parse_metadata,
-            partition=partition,
-        )
-    ]
+    parsed = dg.AssetCheckEvaluation(
+        asset_key=asset_key,
+        check_name=PARSE_CHECK,
+        passed=parse_error is None,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=parse_error["message"] if parse_error else "parsed",
+        metadata=parse_metadata,
+        partition=partition,
+    )
     if parse_error:
-        return results
-    for outcome in outcomes:
-        severity = dg.AssetCheckSeverity.ERROR if outcome.severity == "error" else dg.AssetCheckSeverity.WARN
-        metadata: dict[str, Any] = {
-            **link,
-            "details": dg.MetadataValue.md(outcome_markdown(outcome)),
-            "unexpected_count": dg.MetadataValue.int(outcome.unexpected_count),
-            "observed_value": dg.MetadataValue.text(str(outcome.observed)),
-        }
-        if outcome.name == CORRECTION_CHECK and validation.correction:
-            metadata["correction"] = dg.MetadataValue.md(validation.correction.markdown())
-        if outcome.error:
-            metadata["error"] = dg.MetadataValue.text(outcome.error)
-        results.append(
-            dg.AssetCheckEvaluation(
-                asset_key=asset_key,
-                check_name=outcome.name,
-                passed=outcome.success and not outcome.error,
-                severity=severity,
-                metadata=metadata,
-                description=outcome.description if outcome.success else outcome.problem(),
-                partition=partition,
-            )
-        )
-    return results
+        return [parsed]
+    return [parsed, _expectations_evaluation(asset_key, validation, link, partition)]
+
+
+def expectation_rows(evaluation: dg.AssetCheckEvaluation) -> list[dict[str, Any]]:
+    """A file's `passes_expectations` evaluation as one row per expectation (name, severity, passed,
+    description, unexpected_count, observed_value)."""
+    return list(evaluation.metadata[EXPECTATION_RESULTS].value)

@@ -11,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.defs.dbt.assets import warehouse_dbt_models
 from orchestration.defs.dbt.checks import TEST_RESULTS
 from orchestration.defs.landed import LANDED_CHECKS
+from orchestration.defs.landed_checks import EXPECTATIONS_CHECK, expectation_rows
 from orchestration.engine.charts import draw_charts
 from orchestration.engine.raw_tables import read_state
 from orchestration.engine.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot, published_check_results
@@ -85,6 +86,26 @@ def _test_rows(record: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _landing_rows(record: Any) -> list[dict[str, Any]]:
+    """A landing check's record as rows: a file's `passes_expectations` evaluation as one row per expectation
+    (check_name is the expectation's name), any other check as itself."""
+    row = _check_row(record)
+    evaluation = record.event.asset_check_evaluation if record.event else None
+    if record.key.name != EXPECTATIONS_CHECK or evaluation is None:
+        return [row]
+    return [
+        {
+            **row,
+            "check_name": result["name"],
+            "status": "SUCCEEDED" if result["passed"] else "FAILED",
+            "passed": result["passed"],
+            "severity": "ERROR" if result["severity"] == "error" else "WARN",
+            "description": result["description"],
+        }
+        for result in expectation_rows(evaluation)
+    ]
+
+
 def latest_dbt_test_results(instance: dg.DagsterInstance) -> list[dict[str, Any]]:
     """The latest result of every dbt test, a row each (check_name is the test's name), from the models' checks."""
     return [
@@ -121,13 +142,16 @@ def landing_check_rows(
     after = read_to - CHECK_RECORDS_OVERLAP if read_to is not None else None
     latest: dict[tuple[str, str, str | None], dict[str, Any]] = {}
     ids: set[int] = set()
+    seen: set[tuple[str, str, str | None]] = set()
     for checks in LANDED_CHECKS:
         for key in checks.check_keys:
             for record in _check_records(storage, key, after):  # newest first: the first of a file is its latest
                 ids.add(record.id)
                 file_check = (key.asset_key.to_user_string(), key.name, record.partition)
-                if file_check not in latest:
-                    latest[file_check] = _check_row(record)
+                if file_check not in seen:
+                    seen.add(file_check)
+                    for row in _landing_rows(record):
+                        latest[row["asset_key"], row["check_name"], row["partition_key"]] = row
     landed = {key.asset_key.to_user_string() for checks in LANDED_CHECKS for key in checks.check_keys}
     kept = [row for row in previous if row["asset_key"] in landed]
     if read_to is not None and (read_to not in ids or not _runs_exist(instance, {row["run_id"] for row in kept})):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.defs.batch_run import BatchReport, FileOutcome
+from orchestration.defs.landed_checks import EXPECTATIONS_CHECK, expectation_rows
 from tests.conftest import PROJECT_ROOT, BuiltWarehouse
 
 STATES = PROJECT_ROOT / "sources/hotline_state_calls_cases/state_calls_cases_2012_2016.csv"
@@ -20,13 +21,18 @@ OTHER_SCRAPE = PROJECT_ROOT / "tests/data/hotline/other_scrape_2024.csv"
 NOTE = "correction_note: Texas 2016 re-read from the hotline page; the earlier copy had an extra digit.\n"
 
 
-def _evaluation(report: BatchReport, partition: str, check: str):
+def _evaluation(report: BatchReport, partition: str):
+    """A file's `passes_expectations` evaluation: its metadata carries the correction's diff."""
     for event in report.result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.asset_check_evaluation_data
-            if data.partition == partition and data.check_name == check:
+            if data.partition == partition and data.check_name == EXPECTATIONS_CHECK:
                 return data
-    raise AssertionError(f"no evaluation of {check} on {partition}")
+    raise AssertionError(f"no evaluation of {EXPECTATIONS_CHECK} on {partition}")
+
+
+def _expectation(report: BatchReport, partition: str, name: str) -> dict:
+    return next(row for row in expectation_rows(_evaluation(report, partition)) if row["name"] == name)
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +73,8 @@ def test_a_correction_with_a_note_goes_through_and_shows_what_changed(
         "and period_id = '2016-01-01/2016-12-31' and source_id = 'nhth-state-calls-cases-2012-2016'"
     )
     assert cases == [(67,)]
-    check = _evaluation(corrected, STATES.stem, "correction_explained")
-    assert check.passed
-    diff = check.metadata["correction"].value
+    assert _expectation(corrected, STATES.stem, "correction_explained")["passed"]
+    diff = _evaluation(corrected, STATES.stem).metadata["correction"].value
     assert "1 value(s) changed" in diff and "| line 212 (TX 2016), Cases_Reported | 670 | 67 | x10.00 |" in diff
     [table] = [f for f in corrected.files if f.partition_key == STATES.stem]
     report = json.loads(Path(table.report).with_suffix(".json").read_text())
@@ -86,10 +91,7 @@ def test_excel_utf8_with_a_byte_order_mark_is_read(corrected: BatchReport) -> No
     [release] = [f for f in corrected.files if f.partition_key == RELEASE.stem]
     assert release.accepted
     # Same figures as the loaded version: a new version with nothing changed.
-    assert (
-        "0 value(s) changed"
-        in _evaluation(corrected, RELEASE.stem, "correction_explained").metadata["correction"].value
-    )
+    assert "0 value(s) changed" in _evaluation(corrected, RELEASE.stem).metadata["correction"].value
 
 
 def test_two_copies_that_disagree_are_a_value_conflict_naming_both(

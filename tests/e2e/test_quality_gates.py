@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.defs.landed_checks import EXPECTATIONS_CHECK, expectation_rows
 from orchestration.engine.storage import configured_warehouse
 from orchestration.settings import quarantine_dir
 from tests.conftest import BuiltWarehouse
@@ -76,7 +77,17 @@ def _failed_checks_per_file(result) -> dict[tuple[str, str], dict[str, str]]:
             )
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.asset_check_evaluation_data
-            if data.partition and not data.passed and data.severity.value == "ERROR":
+            if not data.partition or data.passed or data.severity.value != "ERROR":
+                continue
+            if data.check_name == EXPECTATIONS_CHECK:
+                current.update(
+                    {
+                        r["name"]: r["description"]
+                        for r in expectation_rows(data)
+                        if not r["passed"] and r["severity"] == "error"
+                    }
+                )
+            else:
                 current[data.check_name] = data.description or ""
     return per_file
 
@@ -163,17 +174,31 @@ def test_marts_and_raw_tables_are_exactly_as_before_after_every_refused_file(cor
     assert {"warehouse_dbt_models", "published__warehouse_snapshot"} <= steps
 
 
+def _latest_expectation(wh: BuiltWarehouse, kind: str, partition: str, name: str) -> tuple[object, dict]:
+    """A shipped file's `passes_expectations` evaluation in the build, and its row for one expectation (the
+    history is newest first; other tests land malformed versions of the same files later)."""
+    import dagster as dg
+
+    history = wh.instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(dg.AssetKey(["landed", kind]), EXPECTATIONS_CHECK), limit=10_000
+    )
+    evaluation = [r for r in history if r.partition == partition][-1].event.asset_check_evaluation
+    return evaluation, next(row for row in expectation_rows(evaluation) if row["name"] == name)
+
+
 def test_warning_level_failure_is_shown_but_does_not_block(built_warehouse: BuiltWarehouse) -> None:
     """The 2016 report's headline (225 victims served) is 55% above 2015's 145 with no note: a warning."""
     import dagster as dg
 
-    history = built_warehouse.instance.event_log_storage.get_asset_check_execution_history(
-        dg.AssetCheckKey(dg.AssetKey(["landed", "report_releases"]), "headline_change_explained"), limit=10_000
+    evaluation, headline = _latest_expectation(
+        built_warehouse, "report_releases", "ochttf-2016", "headline_change_explained"
     )
-    evaluation = next(r for r in history if r.partition == "ochttf-2016").event.asset_check_evaluation
+    assert not headline["passed"] and headline["severity"] == "warning"
+    assert "55.17" in headline["description"]
+    # Only warnings failed: the file's expectations check is a warning, and the UI names the headline change.
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert "55.17" in evaluation.description
+    assert "55.17" in evaluation.metadata["details"].value
     # A warning does not block: the release is in the marts.
     assert built_warehouse.query("select count(*) from marts.dim_source where source_id = 'ochttf-2016'") == [(1,)]
 
@@ -214,11 +239,11 @@ def test_a_failed_check_shows_its_rows_as_markdown_in_the_ui(corpus) -> None:
     case = next(c for c in CASES if c.id == "cases_thousandfold")
     version = _version(report, case)
     evaluations = _evaluations(report, version.partition_key, version.sha256)
-    details = evaluations["no_tenfold_jump"].metadata["details"].value
-    assert details.startswith("**failed** (error)")
+    details = evaluations[EXPECTATIONS_CHECK].metadata["details"].value
+    assert "#### no_tenfold_jump\n\n**failed** (error)" in details
     assert "| line 2 (AL 2016), Cases_Reported = 48,000 vs 54 for 2015 |" in details
     # The file's own summary lists every failing expectation with its first example.
-    summary = evaluations[PARSE_CHECK].metadata["validation"].value
+    summary = evaluations[EXPECTATIONS_CHECK].metadata["validation"].value
     assert summary.startswith("**Refused**")
     assert "| state_not_above_national | error | 1 |" in summary and "| no_tenfold_jump | error | 1 |" in summary
 
@@ -227,13 +252,12 @@ def test_a_jump_below_tenfold_is_a_warning_that_does_not_block(built_warehouse: 
     """South Dakota's calls went from 19 (2012) to 113 (2013): 5.9x, worth a look, not a typo."""
     import dagster as dg
 
-    history = built_warehouse.instance.event_log_storage.get_asset_check_execution_history(
-        dg.AssetCheckKey(dg.AssetKey(["landed", "hotline_state_calls_cases"]), "jump_below_warning_threshold"),
-        limit=100,
+    evaluation, jump = _latest_expectation(
+        built_warehouse, "hotline_state_calls_cases", "state_calls_cases_2012_2016", "jump_below_warning_threshold"
     )
-    evaluation = next(r for r in history if r.partition == "state_calls_cases_2012_2016").event.asset_check_evaluation
-    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
-    assert "line 205 (SD 2013), Calls = 113 vs 19 for 2012" in evaluation.description
+    assert not jump["passed"] and jump["severity"] == "warning"
+    assert "line 205 (SD 2013), Calls = 113 vs 19 for 2012" in jump["description"]
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
     assert built_warehouse.query(
         "select count(*) from raw.hotline_state_calls_cases where postal = 'SD' and Year_Date = 2013"
     ) == [(1,)]
