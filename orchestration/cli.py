@@ -132,7 +132,10 @@ def build(args: argparse.Namespace) -> int:
         return 2
     print(f"Warehouse:     {warehouse}", flush=True)
     if plan.discovery.unsettled:
-        print(f"  ⚠ {plan.discovery.unsettled} file(s) still being written are left for the next build")
+        print(
+            f"  ⚠ {plan.discovery.unsettled} file(s) still being written (or dated in the future) are left for the "
+            "next build"
+        )
     for skipped in plan.discovery.skipped:
         print(f"  ⚠ skipped {skipped}")
     if plan.nothing_to_do:

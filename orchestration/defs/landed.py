@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from orchestration.defs.landed_checks import check_results, check_specs
+from orchestration.defs.landed_checks import check_results, check_specs, legacy_check_keys
 from orchestration.defs.warehouse_writer import WarehouseWriter
 from orchestration.engine.land import Landing, land
 from orchestration.engine.ledger import accepted_versions
@@ -243,3 +243,4 @@ def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehou
 
 LANDED_SPECS = [landed_spec(kind) for kind in SOURCE_KIND_LIST]
 LANDED_CHECKS = [_landed_checks(kind) for kind in SOURCE_KIND_LIST]
+LEGACY_LANDED_CHECK_KEYS = [key for kind in SOURCE_KIND_LIST for key in legacy_check_keys(kind.name, landed_key(kind))]

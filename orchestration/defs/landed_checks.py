@@ -5,7 +5,7 @@ per file (partition):
 - `file_parses`: the parser;
 - `passes_expectations`: the kind's whole great-expectations suite and the duplicate-delivery check, as one
   evaluation carrying a row per expectation (`EXPECTATION_RESULTS`: name, severity, passed, what failed) and the
-  failing rows as Markdown. One evaluation instead of one per expectation: each is an event, 29 per file;
+  failing rows as Markdown. One evaluation, not one per expectation (13 to 29 per file, each an event);
 - `passes_warehouse_tests`: the audit (dbt tests in the candidate warehouse).
 """
 
@@ -70,8 +70,9 @@ def _expectations_evaluation(
     first = (errors or failed)[0] if failed else None
     description = f"{len(outcomes)} of {len(outcomes)} expectations passed"
     if first is not None:
-        more = f" (and {len(failed) - 1} more failed)" if len(failed) > 1 else ""
-        description = f"{first.name}: {first.problem()}{more}"
+        others = [f"{o.name} ({o.severity})" for o in failed if o is not first]
+        also = f" (also failed: {', '.join(others)})" if others else ""
+        description = f"{first.name}: {first.problem()}{also}"
     metadata: dict[str, Any] = {
         **link,
         "validation": dg.MetadataValue.md(validation_markdown(outcomes, None)),
@@ -136,6 +137,12 @@ def check_results(
     if parse_error:
         return [parsed]
     return [parsed, _expectations_evaluation(asset_key, validation, link, partition)]
+
+
+def legacy_check_keys(kind: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckKey]:
+    """The checks a landed file had before its expectations became one evaluation: one per expectation. Their
+    records stay in the instance's history for the files landed then."""
+    return [dg.AssetCheckKey(asset_key, name) for name in [DUPLICATE_CHECK, *(d.name for d in suite_for(kind))]]
 
 
 def expectation_rows(evaluation: dg.AssetCheckEvaluation) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.dbt.assets import warehouse_dbt_models
 from orchestration.defs.dbt.checks import TEST_RESULTS
-from orchestration.defs.landed import LANDED_CHECKS
+from orchestration.defs.landed import LANDED_CHECKS, LEGACY_LANDED_CHECK_KEYS
 from orchestration.defs.landed_checks import EXPECTATIONS_CHECK, expectation_rows
 from orchestration.engine.charts import draw_charts
 from orchestration.engine.raw_tables import read_state
@@ -143,15 +143,18 @@ def landing_check_rows(
     latest: dict[tuple[str, str, str | None], dict[str, Any]] = {}
     ids: set[int] = set()
     seen: set[tuple[str, str, str | None]] = set()
-    for checks in LANDED_CHECKS:
-        for key in checks.check_keys:
-            for record in _check_records(storage, key, after):  # newest first: the first of a file is its latest
-                ids.add(record.id)
-                file_check = (key.asset_key.to_user_string(), key.name, record.partition)
-                if file_check not in seen:
-                    seen.add(file_check)
-                    for row in _landing_rows(record):
-                        latest[row["asset_key"], row["check_name"], row["partition_key"]] = row
+    current = [key for checks in LANDED_CHECKS for key in checks.check_keys]
+    # A whole read also takes the per-expectation checks of files landed before they became one evaluation;
+    # a file's newer `passes_expectations` rows win over them.
+    legacy = LEGACY_LANDED_CHECK_KEYS if after is None else []
+    for key in [*current, *legacy]:
+        for record in _check_records(storage, key, after):  # newest first: the first of a file is its latest
+            ids.add(record.id)
+            file_check = (key.asset_key.to_user_string(), key.name, record.partition)
+            if file_check not in seen:
+                seen.add(file_check)
+                for row in _landing_rows(record):
+                    latest.setdefault((row["asset_key"], row["check_name"], row["partition_key"]), row)
     landed = {key.asset_key.to_user_string() for checks in LANDED_CHECKS for key in checks.check_keys}
     kept = [row for row in previous if row["asset_key"] in landed]
     if read_to is not None and (read_to not in ids or not _runs_exist(instance, {row["run_id"] for row in kept})):
