@@ -77,6 +77,33 @@ PHASES = [
 ]
 
 
+def _wait_for_runs(dagster_home: Path, env: dict[str, str], timeout: float = 120) -> None:
+    """Wait until no batch run is queued or running: the last one draws its charts after it publishes, and stopping
+    the services under it would leave it failed ("interrupted unexpectedly") in the instance."""
+    import dagster as dg
+
+    unfinished = dg.RunsFilter(
+        job_name="process_batch",
+        statuses=[
+            dg.DagsterRunStatus.QUEUED,
+            dg.DagsterRunStatus.NOT_STARTED,
+            dg.DagsterRunStatus.STARTING,
+            dg.DagsterRunStatus.STARTED,
+            dg.DagsterRunStatus.CANCELING,
+        ],
+    )
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("HT_")})  # the instance file names them
+    try:
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            _wait(lambda: not instance.get_runs(unfinished), timeout=timeout, interval=0.5)
+    except TimeoutError:
+        print(f"  a batch run was still unfinished after {timeout:.0f}s; stopping the services anyway", flush=True)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def _phases(dagster_home: Path, env: dict[str, str], dropped_at: list[float]) -> list[dict[str, float]]:
     """Per event, the seconds of each phase of PHASES, from the timestamps of the batch run that published it."""
     import dagster as dg
@@ -249,6 +276,7 @@ def latency(
             print(f"  event {event + 1:>2}: {original.name} published after {timings[-1]:.1f}s", flush=True)
         if burst_files:
             burst_result = burst(burst_files, data_dir, landing, shows)
+        _wait_for_runs(data_dir / "dagster_home", env)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
