@@ -14,7 +14,13 @@ from orchestration.defs.landed import LANDED_CHECKS, LEGACY_LANDED_CHECK_KEYS
 from orchestration.defs.landed_checks import EXPECTATIONS_CHECK, expectation_rows
 from orchestration.engine.charts import draw_charts
 from orchestration.engine.raw_tables import read_state
-from orchestration.engine.snapshot import CURRENT_LINK, SNAPSHOT_FILE, publish_snapshot, published_check_results
+from orchestration.engine.snapshot import (
+    CHARTS_FOLDER,
+    CURRENT_LINK,
+    SNAPSHOT_FILE,
+    publish_snapshot,
+    published_check_results,
+)
 from orchestration.engine.storage import configured_warehouse
 from orchestration.engine.warehouse import Warehouse
 from orchestration.settings import publish_dir, snapshots_kept
@@ -260,8 +266,8 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
 )
 def charts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     snapshot_folder = (publish_dir() / CURRENT_LINK).resolve()
-    drawn = draw_charts(snapshot_folder / SNAPSHOT_FILE, snapshot_folder / "charts")
-    context.log.info(f"Drew {len(drawn)} charts in {snapshot_folder / 'charts'}")
+    drawn = draw_charts(snapshot_folder / SNAPSHOT_FILE, snapshot_folder / CHARTS_FOLDER)
+    context.log.info(f"Drew {len(drawn)} charts in {snapshot_folder / CHARTS_FOLDER}")
     metadata: dict[str, Any] = {"snapshot_id": snapshot_folder.name}
     for chart in drawn:
         metadata[chart.name] = dg.MetadataValue.md(chart.markdown())

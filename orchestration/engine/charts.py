@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import os
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,13 +150,26 @@ def _draw_state_series(plt, series: pd.DataFrame, path: Path) -> Chart:
 
 
 def draw_charts(snapshot: Path, folder: Path) -> list[Chart]:
-    """Draw the summary charts from the snapshot into `folder` as PNG files."""
+    """Draw the summary charts from the snapshot into `folder` as PNG files: into a folder beside it, renamed to
+    `folder` once every chart is drawn, so that `folder` holds all of them or does not exist."""
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        charts = _draw(snapshot, partial)
+        shutil.rmtree(folder, ignore_errors=True)  # drawn again
+        partial.rename(folder)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return [replace(chart, path=folder / chart.path.name) for chart in charts]
+
+
+def _draw(snapshot: Path, folder: Path) -> list[Chart]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(snapshot), read_only=True) as conn:
         victims = _victims_by_period_and_type(conn)
         states = _hotline_cases_by_state(conn)

@@ -14,7 +14,7 @@ from pathlib import Path
 from orchestration.engine.dbt_files import dbt_fingerprint
 from orchestration.engine.ledger import Discovery, discover
 from orchestration.engine.raw_tables import read_state
-from orchestration.engine.snapshot import current_publication
+from orchestration.engine.snapshot import charts_drawn, current_publication
 from orchestration.engine.versions import FileVersion
 from orchestration.engine.warehouse import Warehouse
 
@@ -63,6 +63,9 @@ def make_plan(
     publish = state.batch_id is not None and (current or {}).get("batch_id") != state.batch_id
     if publish and not discovery.pending and not full:
         reasons.append("the published snapshot is older than the live warehouse")
+    elif current is not None and not charts_drawn(publish_dir):
+        publish = True
+        reasons.append("the published snapshot has no charts (a build stopped while drawing them)")
     return Plan(discovery.pending, full, publish, reasons, discovery)
 
 

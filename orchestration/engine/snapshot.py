@@ -35,6 +35,8 @@ from orchestration.settings import PROJECT_ROOT
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 SNAPSHOT_FILE = "warehouse.duckdb"
 CURRENT_LINK = "current"
+# The charts of a snapshot, in its folder: drawn elsewhere and renamed into place once all are drawn.
+CHARTS_FOLDER = "charts"
 # Tables copied from the warehouse; the bi schema's views are re-created over them.
 TABLE_SCHEMAS = ("marts", "audit")
 VIEW_SCHEMAS = ("bi",)
@@ -165,6 +167,11 @@ def current_publication(publish_dir: Path) -> dict[str, Any] | None:
         return json.loads((publish_dir / CURRENT_LINK / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def charts_drawn(publish_dir: Path) -> bool:
+    """Whether the snapshot `current` points at has its charts (a build stopped while drawing them leaves none)."""
+    return (publish_dir / CURRENT_LINK / CHARTS_FOLDER).is_dir()
 
 
 def published_check_results(publish_dir: Path) -> tuple[list[dict[str, Any]], int | None]:

@@ -119,3 +119,26 @@ def test_a_batch_is_named_by_its_files_whatever_their_order(data_dir: Path) -> N
     a = stage_copy(data_dir / "landing", "a")
     b = stage_copy(data_dir / "landing", "b", edit="2025,1,,1,1\n")
     assert batch_digest([a, b]) == batch_digest([b, a]) != batch_digest([a])
+
+
+def test_a_snapshot_whose_charts_were_not_drawn_is_published_again(data_dir: Path) -> None:
+    """A build killed while drawing the charts leaves the snapshot without them: the next build publishes again,
+    instead of saying that nothing is new."""
+    import json
+
+    from orchestration.engine.raw_tables import read_state
+    from orchestration.engine.snapshot import CHARTS_FOLDER, CURRENT_LINK
+
+    landing, warehouse, published = data_dir / "landing", Warehouse(data_dir / "warehouse.duckdb"), data_dir / "pub"
+    version = stage_copy(landing, "fiscal")
+    _age(version.path)
+    _promote(warehouse, version)
+    snapshot = published / "snapshots" / "one"
+    snapshot.mkdir(parents=True)
+    (snapshot / "manifest.json").write_text(json.dumps({"batch_id": read_state(warehouse).batch_id}))
+    (published / CURRENT_LINK).symlink_to(snapshot)
+    plan = make_plan([landing], warehouse, published)
+    assert plan.publish and not plan.full and plan.pending == []
+    assert plan.reasons == ["the published snapshot has no charts (a build stopped while drawing them)"]
+    (snapshot / CHARTS_FOLDER).mkdir()
+    assert make_plan([landing], warehouse, published).nothing_to_do
