@@ -87,8 +87,9 @@ class _PreparedFrame:
     expectations: Any
 
 
-# A suite prepared once per process, by its expectations' names, frames, severities and descriptions: building
-# the context, assets and suites took 0.13 s of the 0.55 s a release's validation took, for every file.
+# A suite prepared once per process, by its expectations' names, frames, severities and descriptions (what each
+# checks comes from the project's vocabulary, fixed for the process): building the context, assets and suites took
+# 0.13 s of the 0.55 s a release's validation took, for every file.
 _prepared: dict[tuple[tuple[str, str, str, str], ...], dict[str, _PreparedFrame]] = {}
 _prepare_lock = threading.Lock()
 
