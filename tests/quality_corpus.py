@@ -110,6 +110,7 @@ CASES = [
         PARSE,
         "not valid UTF-8",
     ),
+    Case("binary_named_yaml", RELEASE, lambda d: b"%PDF-1.7\n\x00\x01\x02" + d[:64], PARSE, "binary, not text"),
     Case("yaml_syntax_error", RELEASE, sub(r"^figures:$", "figures: [unclosed"), PARSE, "invalid YAML"),
     Case("missing_required_field", RELEASE, sub(r"^  title: .*\n", ""), PARSE, "missing required field(s) title"),
     Case(
@@ -209,6 +210,7 @@ CASES = [
         "figures[0]",
     ),
     # --- hotline tables ---
+    Case("utf16_table", STATES, lambda d: d.decode("utf-8").encode("utf-16"), PARSE, "UTF-16"),
     Case("wrong_delimiter", STATES, lambda d: d.replace(b",", b";"), PARSE, "wrong delimiter"),
     Case(
         "missing_column",

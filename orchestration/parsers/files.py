@@ -29,6 +29,8 @@ def check_size(path: Path, limit: int) -> None:
 
 # Excel's "CSV UTF-8" starts the file with this byte-order mark: it is dropped, the text is read as UTF-8.
 UTF8_BOM = b"\xef\xbb\xbf"
+# Excel's "Unicode Text" and Windows tools write UTF-16, which starts with one of these.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def read_text(path: Path) -> str:
@@ -36,6 +38,16 @@ def read_text(path: Path) -> str:
     raw = path.read_bytes().removeprefix(UTF8_BOM)
     if not raw.strip():
         raise SourceFileError(path, None, "the file is empty", "a non-empty UTF-8 text file")
+    if raw.startswith(UTF16_BOMS):
+        raise SourceFileError(
+            path,
+            None,
+            "the file is UTF-16 text (it starts with a UTF-16 byte-order mark)",
+            'UTF-8 text (in Excel, save as "CSV UTF-8")',
+        )
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise SourceFileError(path, f"line {line}", "the file holds NUL bytes: it is binary, not text", "UTF-8 text")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
