@@ -111,6 +111,7 @@ CASES = [
         "not valid UTF-8",
     ),
     Case("binary_named_yaml", RELEASE, lambda d: b"%PDF-1.7\n\x00\x01\x02" + d[:64], PARSE, "binary, not text"),
+    Case("control_character", RELEASE, sub(r"^  title: ", "  title: \x07"), PARSE, "the character U+0007 is not"),
     Case("yaml_syntax_error", RELEASE, sub(r"^figures:$", "figures: [unclosed"), PARSE, "invalid YAML"),
     Case("missing_required_field", RELEASE, sub(r"^  title: .*\n", ""), PARSE, "missing required field(s) title"),
     Case(

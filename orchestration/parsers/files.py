@@ -58,12 +58,20 @@ def read_text(path: Path) -> str:
 
 
 def load_yaml_mapping(path: Path) -> dict[str, Any]:
+    text = read_text(path)
     try:
-        document = yaml.safe_load(read_text(path))
+        document = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        problem = f"invalid YAML: the character {shown} is not allowed in YAML"
+        raise SourceFileError(path, f"line {line}", problem, "valid YAML") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        raise SourceFileError(path, where, f"invalid YAML: {getattr(exc, 'problem', exc)}", "valid YAML") from exc
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
+        raise SourceFileError(path, where, f"invalid YAML: {problem}", "valid YAML") from exc
     if not isinstance(document, dict):
         raise SourceFileError(path, None, f"the document is a {type(document).__name__}", "a YAML mapping")
     return document
