@@ -14,21 +14,17 @@ from orchestration.quality.validate import PARSE_CHECK, Validation
 
 KEY = dg.AssetKey(["landed", "hotline_state_calls_cases"])
 PASSED = Outcome("counts_are_non_negative", "error", "counts are 0 or more", True)
-JUMP = Outcome(
-    "no_tenfold_jump",
-    "error",
-    "no figure is 10x its previous period",
-    False,
-    unexpected_count=1,
-    examples=[{"row": "line 2 (AL 2016)", "found": {"ratio": 888.9}}],
-)
-WARNING = Outcome(
-    "jump_below_warning_threshold",
-    "warning",
-    "no figure moves more than x3",
-    False,
-    unexpected_count=1,
-    examples=[{"row": "line 205 (SD 2013)", "found": {"ratio": 5.95}}],
+
+
+def _failed_once(name: str, severity: str, description: str, row: str, ratio: float) -> Outcome:
+    """An expectation that failed on one row."""
+    found = {"row": row, "found": {"ratio": ratio}}
+    return Outcome(name, severity, description, False, unexpected_count=1, examples=[found])
+
+
+JUMP = _failed_once("no_tenfold_jump", "error", "no figure is 10x its previous period", "line 2 (AL 2016)", 888.9)
+WARNING = _failed_once(
+    "jump_below_warning_threshold", "warning", "no figure moves more than x3", "line 205 (SD 2013)", 5.95
 )
 
 
