@@ -1,10 +1,10 @@
 """Landed files and raw tables as assets: `landed/<kind>` (a partition per file, with its checks) and `raw/*`.
 
 A batch run takes every new file version at once. For each file it parses, validates (great-expectations)
-and archives or quarantines it, and records that as a materialization of the file's `landed/<kind>` partition
-with one check evaluation per expectation, so the UI shows every file and every check. The accepted versions
-are then loaded into a candidate copy of the warehouse (`raw/*`); the dbt step tests that candidate before it
-may become the live warehouse.
+and archives or quarantines it (engine/land.py), and records that as a materialization of the file's
+`landed/<kind>` partition with its landing checks' evaluations, so the UI shows every file and every check.
+The accepted versions are then loaded into a candidate copy of the warehouse (`raw/*`); the dbt step tests that
+candidate before it may become the live warehouse.
 """
 
 import datetime as dt
@@ -16,7 +16,7 @@ from pydantic import Field
 
 from orchestration.defs.landed_checks import check_results, check_specs, legacy_check_keys
 from orchestration.defs.warehouse_writer import WarehouseWriter
-from orchestration.engine.land import Landing, land
+from orchestration.engine.land import Landing, land_all
 from orchestration.engine.ledger import accepted_versions
 from orchestration.engine.raw_tables import RAW_TABLES
 from orchestration.engine.versions import FileVersion
@@ -185,12 +185,14 @@ def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehou
             context.instance.add_dynamic_partitions(kind.partitions_name, new)
     # Checked again under the writer lock: a build planned before another one finished may list its files.
     already = accepted_versions(batch.warehouse)
-    for number, version in enumerate(versions, start=1):
-        kind = SOURCE_KINDS[version.kind]
+    numbered = list(enumerate(versions, start=1))
+    for number, version in numbered:
         if version.key in already:
             context.log.info(f"[{number}/{len(versions)}] {version.path} is loaded already; skipped")
-            continue
-        landing = land(version, batch.warehouse)
+    to_land = [(number, version) for number, version in numbered if version.key not in already]
+    landings = land_all([version for _, version in to_land], batch.warehouse)
+    for (number, version), landing in zip(to_land, landings, strict=True):
+        kind = SOURCE_KINDS[version.kind]
         context.log_event(_landed_event(kind, landing))
         for evaluation in check_results(
             kind.name,

@@ -7,6 +7,7 @@ file name of the same kind are a duplicate delivery, refused here, before any db
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from orchestration.parsers.files import sha256_of
 from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.quality.reports import write_reports
 from orchestration.quality.runner import WHOLE_FILE, Outcome
-from orchestration.quality.validate import Validation, validate
+from orchestration.quality.validate import ParsedFile, Validation, validate_many
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 # A landing check of every kind: these bytes are not live already under another file name.
 DUPLICATE_CHECK = "not_a_duplicate_delivery"
 DUPLICATE_DESCRIPTION = "The file's bytes are not already loaded under another file name of the same kind."
+# How many files are parsed, then validated together, at most: their parsed tables are held in memory meanwhile.
+TOGETHER = 50
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Landing:
 
     version: FileVersion
     size: int
+    mtime: float = 0.0
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     validation: Validation = field(default_factory=lambda: Validation([]))
     parse_error: dict[str, Any] | None = None
@@ -85,38 +89,87 @@ def _duplicate_outcome(warehouse: Warehouse, version: FileVersion) -> Outcome:
 def land(version: FileVersion, warehouse: Warehouse) -> Landing:
     """Parse and validate one file version against the live `warehouse`; archive it if it passed, quarantine it
     with a report if not."""
+    return next(land_all([version], warehouse))
+
+
+def land_all(versions: Sequence[FileVersion], warehouse: Warehouse) -> Iterator[Landing]:
+    """Land file versions in order, each as if landed alone after the ones before it: a file is compared with the
+    files before it that passed (engine/references.py). Yields each file's Landing once it is archived or
+    quarantined.
+
+    great-expectations validates the files of a kind together (quality/runner.py says why), so each group of
+    `TOGETHER` files is parsed first, and each file is validated as if the files before it pass. When one is
+    refused, the files after it were compared with a file that did not pass: they are validated again.
+    """
+    for start in range(0, len(versions), TOGETHER):
+        landings = [_parsed(version) for version in versions[start : start + TOGETHER]]
+        while landings:
+            _validate_assuming_earlier_pass(landings, warehouse)
+            while landings:
+                landing = landings.pop(0)
+                _file_away(landing, warehouse)
+                yield landing
+                if landing.parse_error is None and not landing.passed:
+                    break
+
+
+def _parsed(version: FileVersion) -> Landing:
+    """Hash and parse a file version; its tables are staged at once (its status says later whether it passed)."""
     path = Path(version.path)
     kind = SOURCE_KINDS[version.kind]
     # The bytes read now are the version: a file replaced since it was listed is taken as it is now.
     sha = sha256_of(path)
-    version = FileVersion(version.kind, version.partition_key, version.path, sha, version.mtime)
-    file = LandedFile(version.kind, path, path.stat().st_size, path.stat().st_mtime)
-    landing = Landing(version, file.size)
+    stat = path.stat()
+    landing = Landing(FileVersion(version.kind, version.partition_key, version.path, sha, version.mtime), stat.st_size)
+    landing.mtime = stat.st_mtime
     try:
         if problem := unsafe_name_problem(path.name):
             raise SourceFileError(path, None, problem, "a plain file name <key>.<extension>")
         landing.tables = kind.parse(path)
     except SourceFileError as error:
         landing.parse_error = error.details()
-    if landing.parse_error is None:
-        references = references_for(warehouse, kind.name, version.partition_key, landing.tables)
-        validation = validate(kind.name, landing.tables, references, sha)
-        duplicate = _duplicate_outcome(warehouse, version)
-        landing.validation = Validation([duplicate, *validation.outcomes], validation.correction)
+    else:
+        _staged(landing).write_tables(landing.tables)
+    return landing
+
+
+def _staged(landing: Landing) -> StagedVersion:
+    return StagedVersion(landing.version.kind, landing.version.partition_key, landing.version.sha256)
+
+
+def _validate_assuming_earlier_pass(landings: list[Landing], warehouse: Warehouse) -> None:
+    """Validate the parsed files of `landings`, each compared with the files before it as if those passed."""
+    parsed = [landing for landing in landings if landing.parse_error is None]
+    files: dict[str, list[tuple[Landing, ParsedFile]]] = {}
+    for number, landing in enumerate(parsed):
+        version = landing.version
+        earlier = [_staged(other) for other in parsed[:number]]
+        references = references_for(warehouse, version.kind, version.partition_key, landing.tables, earlier)
+        files.setdefault(version.kind, []).append((landing, ParsedFile(landing.tables, references, version.sha256)))
+    for kind, items in files.items():
+        for (landing, _), validation in zip(items, validate_many(kind, [file for _, file in items]), strict=True):
+            duplicate = _duplicate_outcome(warehouse, landing.version)
+            landing.validation = Validation([duplicate, *validation.outcomes], validation.correction)
+
+
+def _file_away(landing: Landing, warehouse: Warehouse) -> None:
+    """Write a validated file's reports, then archive it (passed) or quarantine it (refused)."""
+    version = landing.version
+    path = Path(version.path)
+    file = LandedFile(version.kind, path, landing.size, landing.mtime)
     correction = landing.validation.correction
     landing.json_report, landing.html_report = write_reports(
-        kind.name,
+        version.kind,
         version.partition_key,
-        sha,
+        version.sha256,
         str(path),
         landing.outcomes,
         landing.parse_error,
         correction.as_dict() if correction else None,
     )
-    staged = StagedVersion(kind.name, version.partition_key, sha)
+    staged = _staged(landing)
     if landing.passed:
-        staged.write_tables(landing.tables)
-        landing.stored_in = archive(file, sha)
+        landing.stored_in = archive(file, version.sha256)
     else:
         report = {
             "refused_by": "landing checks",
@@ -125,7 +178,7 @@ def land(version: FileVersion, warehouse: Warehouse) -> Landing:
             "first_problem": landing.first_problem,
             "report": str(landing.json_report),
         }
-        landing.stored_in = quarantine(file, sha, report)
+        landing.stored_in = quarantine(file, version.sha256, report)
         warehouse.record_refusal(version.key, str(path), report)
     staged.write_status(
         {
@@ -135,7 +188,6 @@ def land(version: FileVersion, warehouse: Warehouse) -> Landing:
             "failed_expectations": landing.failed_expectations,
         }
     )
-    return landing
 
 
 def refuse_after_tests(warehouse: Warehouse, version: FileVersion, failures: list[dict[str, Any]]) -> Path:

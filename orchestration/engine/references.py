@@ -12,6 +12,7 @@ computed from one (its measures, a release's headline) is kept beside it for lat
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,19 +52,19 @@ def staged_measures(kind: str, folder: Path) -> pd.DataFrame:
     return fresh
 
 
-def other_files_measures(kind: str, partition_key: str) -> pd.DataFrame:
+def other_files_measures(kind: str, partition_key: str, assumed: Sequence[StagedVersion] = ()) -> pd.DataFrame:
     """The followed numbers of every other file of this kind, each with its file name as `source`."""
     import pandas as pd
 
     parts = [
         plausibility.trend_measures(kind, staged_measures(kind, v.folder)).assign(source=v.partition_key)
-        for v in latest_passed_versions(kind, exclude_partition=partition_key)
+        for v in latest_passed_versions(kind, exclude_partition=partition_key, assumed=assumed)
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=plausibility.MEASURE_COLUMNS)
 
 
-def national_figures() -> pd.DataFrame:
-    versions = latest_passed_versions("hotline_published_figures")
+def national_figures(assumed: Sequence[StagedVersion] = ()) -> pd.DataFrame:
+    versions = latest_passed_versions("hotline_published_figures", assumed=assumed)
     tables = [_tables(v.folder).get("hotline_published_figures") for v in versions]
     return plausibility.national_figures(t for t in tables if t is not None)
 
@@ -104,10 +105,10 @@ def _release_summary(folder: Path) -> tuple[str, str, str, str, float | None]:
     return summary
 
 
-def previous_headline(release: pd.Series, partition_key: str) -> float | None:
+def previous_headline(release: pd.Series, partition_key: str, assumed: Sequence[StagedVersion] = ()) -> float | None:
     """The headline victim count of the publisher's previous release for the same jurisdiction, if staged."""
     candidates = []
-    for version in latest_passed_versions("report_releases", exclude_partition=partition_key):
+    for version in latest_passed_versions("report_releases", exclude_partition=partition_key, assumed=assumed):
         publisher, jurisdiction, _, period_end, headline = _release_summary(version.folder)
         if (publisher, jurisdiction) != (release["publisher_code"], release["jurisdiction_id"]):
             continue
@@ -118,13 +119,19 @@ def previous_headline(release: pd.Series, partition_key: str) -> float | None:
     return max(candidates)[1] if candidates else None
 
 
-def references_for(warehouse: Warehouse, kind: str, partition_key: str, tables: dict[str, pd.DataFrame]) -> References:
-    """Everything one parsed file of `kind` is compared with."""
+def references_for(
+    warehouse: Warehouse,
+    kind: str,
+    partition_key: str,
+    tables: dict[str, pd.DataFrame],
+    assumed: Sequence[StagedVersion] = (),
+) -> References:
+    """Everything one parsed file of `kind` is compared with; `assumed`: staged versions that count as passed
+    (the files before it in a batch validated together)."""
+    release = tables["report_releases"].iloc[0] if kind == "report_releases" else None
     return References(
-        other_files=other_files_measures(kind, partition_key),
-        national=national_figures() if kind == "hotline_state_calls_cases" else None,
+        other_files=other_files_measures(kind, partition_key, assumed),
+        national=national_figures(assumed) if kind == "hotline_state_calls_cases" else None,
         replaced=replaced_version(warehouse, kind, partition_key),
-        previous_headline=(
-            previous_headline(tables["report_releases"].iloc[0], partition_key) if kind == "report_releases" else None
-        ),
+        previous_headline=previous_headline(release, partition_key, assumed) if release is not None else None,
     )

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,16 +85,28 @@ def read_staged_tables(folder: Path) -> dict[str, pd.DataFrame]:
         }
 
 
-def latest_passed_versions(kind: str, exclude_partition: str | None = None) -> list[StagedVersion]:
-    """The newest version that passed validation, for every partition of a kind (for cross-release rules)."""
-    versions = []
+def latest_passed_versions(
+    kind: str, exclude_partition: str | None = None, assumed: Sequence[StagedVersion] = ()
+) -> list[StagedVersion]:
+    """The newest version that passed validation, for every partition of a kind (for cross-release rules).
+
+    `assumed`: versions staged but not yet judged that count as passed, and as the newest of their partitions
+    (the files before one in a batch being validated together: engine/land.py).
+    """
+    newest: dict[str, StagedVersion] = {}
     root = staged_dir() / kind
-    for partition in sorted(p for p in root.glob("*") if p.is_dir() and p.name != exclude_partition):
+    for partition in (p for p in root.glob("*") if p.is_dir() and p.name != exclude_partition):
         passed = [v for v in partition.glob("*/status.json") if json.loads(v.read_text()).get("passed")]
         if passed:
-            newest = max(passed, key=lambda p: p.stat().st_mtime)
-            versions.append(StagedVersion(kind, partition.name, newest.parent.name))
-    return versions
+            newest[partition.name] = StagedVersion(kind, partition.name, max(passed, key=_mtime).parent.name)
+    for version in assumed:
+        if version.kind == kind and version.partition_key != exclude_partition:
+            newest[version.partition_key] = version
+    return [newest[partition] for partition in sorted(newest)]
+
+
+def _mtime(path: Path) -> float:
+    return path.stat().st_mtime
 
 
 @functools.cache

@@ -34,6 +34,24 @@ class ExpectationDef:
     description: str
     build: Callable[[Any], Any]  # great_expectations.expectations module -> Expectation
     severity: Severity = "error"
+    # The expectation compares a file's rows with each other (uniqueness): it is validated file by file, while the
+    # others, which judge each row alone, are validated over the rows of every file of a batch at once (runner.py).
+    compares_rows: bool = False
+
+
+def _unique(name: str, frame: str, description: str, columns: list[str]) -> ExpectationDef:
+    """No two rows of a file share these columns' values."""
+    return ExpectationDef(
+        name,
+        frame,
+        description,
+        (
+            (lambda gxe: gxe.ExpectColumnValuesToBeUnique(column=columns[0]))
+            if len(columns) == 1
+            else (lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=columns))
+        ),
+        compares_rows=True,
+    )
 
 
 def _in_set(name: str, frame: str, column: str, values: Callable[[], Any], what: str) -> ExpectationDef:
@@ -139,12 +157,12 @@ def _figure_rules(frame: str, group_columns: list[str]) -> list[ExpectationDef]:
             "period_start",
             "a figure's period ends on or after its start",
         ),
-        ExpectationDef(
+        _unique(
             "no_duplicate_figures",
             frame,
             "no two figures share jurisdiction, metric, base, breakdown, unit and period (rows the publisher "
             "itself repeats are numbered by their note)",
-            lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=group_columns),
+            group_columns,
         ),
         _a_not_below_b(
             "parts_not_above_total", "breakdowns", "total", "max_part", "no part of a breakdown exceeds its total"
@@ -325,12 +343,7 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
             _between("calls_are_non_negative", "rows", "calls", 0, None, "calls are 0 or more"),
             _between("signals_are_non_negative", "rows", "signals", 0, None, "signals are 0 or more"),
             _between("cases_are_non_negative", "rows", "cases", 0, None, "cases are 0 or more"),
-            ExpectationDef(
-                "one_row_per_state_and_year",
-                "rows",
-                "no state appears twice for a year",
-                lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["state_code", "year"]),
-            ),
+            _unique("one_row_per_state_and_year", "rows", "no state appears twice for a year", ["state_code", "year"]),
             _between(
                 "shares_match_counts",
                 "shares",
@@ -347,12 +360,7 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
         ]
     if kind == "hotline_national_signals_fy":
         return [
-            ExpectationDef(
-                "one_row_per_fiscal_year",
-                "rows",
-                "no fiscal year appears twice",
-                lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="fiscal_year"),
-            ),
+            _unique("one_row_per_fiscal_year", "rows", "no fiscal year appears twice", ["fiscal_year"]),
             _between("signals_are_non_negative", "rows", "total_signals", 0, None, "signals are 0 or more"),
             _between(
                 "situations_are_non_negative",
@@ -389,12 +397,7 @@ def hotline_suite(kind: str) -> list[ExpectationDef]:
             "jurisdiction (seeds/jurisdictions.csv)",
         ),
         _in_set("scope_is_known", "rows", "scope", lambda: voc.codes("scope"), "scope"),
-        ExpectationDef(
-            "figure_ids_are_unique",
-            "rows",
-            "every figure_id is used once",
-            lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="figure_id"),
-        ),
+        _unique("figure_ids_are_unique", "rows", "every figure_id is used once", ["figure_id"]),
         *_figure_rules(
             "rows",
             [

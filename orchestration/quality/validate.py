@@ -5,13 +5,14 @@ engine gathers the references (engine/references.py) and passes them in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from orchestration.parsers.report_release import TRANSCRIBED_SUFFIXES
 from orchestration.quality import plausibility
 from orchestration.quality.frames import hotline_frames, report_release_frames
-from orchestration.quality.runner import Outcome, run_suite
+from orchestration.quality.runner import Outcome, run_suites
 from orchestration.quality.suites import suite_for
 
 if TYPE_CHECKING:
@@ -93,11 +94,30 @@ def _plausibility_frames(
     return frames, correction
 
 
+@dataclass(frozen=True)
+class ParsedFile:
+    """A parsed file (`tables`, by raw table) and what it is compared with."""
+
+    tables: dict[str, pd.DataFrame]
+    references: References
+    sha256: str = ""
+
+
+def validate_many(kind: str, files: Sequence[ParsedFile]) -> list[Validation]:
+    """Run the kind's suite over several parsed files at once (quality/runner.py says why): for each file, what
+    validating it alone would give."""
+    framed = []
+    for file in files:
+        if kind == "report_releases":
+            frames = report_release_frames(file.tables, file.references.previous_headline)
+        else:
+            frames = hotline_frames(kind, next(iter(file.tables.values())))
+        extra, correction = _plausibility_frames(kind, file.sha256, file.tables, file.references)
+        framed.append(({**frames, **extra}, correction))
+    outcomes = run_suites(suite_for(kind), [frames for frames, _ in framed])
+    return [Validation(o, correction) for o, (_, correction) in zip(outcomes, framed, strict=True)]
+
+
 def validate(kind: str, tables: dict[str, pd.DataFrame], references: References, sha256: str = "") -> Validation:
     """Run the kind's suite over a parsed file (`tables`, by raw table) compared with its references."""
-    if kind == "report_releases":
-        frames = report_release_frames(tables, references.previous_headline)
-    else:
-        frames = hotline_frames(kind, next(iter(tables.values())))
-    extra, correction = _plausibility_frames(kind, sha256, tables, references)
-    return Validation(run_suite(suite_for(kind), {**frames, **extra}), correction)
+    return validate_many(kind, [ParsedFile(tables, references, sha256)])[0]

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration.engine.batch import Batch
-from orchestration.engine.land import DUPLICATE_CHECK, land
+from orchestration.engine.land import DUPLICATE_CHECK, land, land_all
 from orchestration.engine.versions import FileVersion
 from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.kinds import SOURCE_KINDS
@@ -53,3 +53,42 @@ def test_a_file_that_does_not_parse_is_refused_by_the_parse_check_alone(data_dir
     landing = land(FileVersion(KIND, "broken", str(bad), ""), Warehouse(data_dir / "warehouse.duckdb"))
     assert landing.outcomes == [] and landing.parse_error is not None
     assert landing.first_problem.startswith(f"{bad}, line 1 (header): the header has one column: wrong delimiter?")
+
+
+def _fiscal_file(landing: Path, name: str, keep: tuple[int, ...], scale: int = 1) -> FileVersion:
+    """The shipped fiscal-year table cut to the years `keep`, its signal counts multiplied by `scale`."""
+    header, *rows = FISCAL.read_text(encoding="utf-8").splitlines()
+    kept = [row.split(",") for row in rows if int(row.split(",")[0]) in keep]
+    lines = [header, *(",".join([year, str(int(total) * scale), *rest]) for year, total, *rest in kept)]
+    target = landing / KIND / f"{name}.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    provenance = FISCAL.with_name(FISCAL.name.split(".")[0] + ".provenance.yaml")
+    target.with_name(f"{name}.provenance.yaml").write_text(provenance.read_text(encoding="utf-8"), encoding="utf-8")
+    return FileVersion(KIND, name, str(target), "")
+
+
+def test_files_landed_together_are_judged_as_if_landed_one_by_one(data_dir: Path) -> None:
+    """FY2013-2016, then FY2017 at a hundred times its signals (a jump: refused), then FY2018: compared with the
+    refused file it would jump too, so it is validated again against the files that passed, as landed alone."""
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
+    early = _fiscal_file(data_dir / "landing", "early", (2013, 2014, 2015, 2016))
+    jumped = _fiscal_file(data_dir / "landing", "jumped", (2017,), scale=100)
+    late = _fiscal_file(data_dir / "landing", "late", (2018,))
+    landings = list(land_all([early, jumped, late], warehouse))
+    assert [landing.passed for landing in landings] == [True, False, True]
+    assert landings[1].first_problem.startswith("no_tenfold_jump: ")
+    assert "in early" in landings[1].first_problem
+    assert (data_dir / "quarantine" / KIND / "jumped").is_dir()
+    assert not (data_dir / "quarantine" / KIND / "late").exists()
+
+
+def test_the_same_files_landed_one_by_one_get_the_same_verdicts(data_dir: Path) -> None:
+    """The same three files landed one at a time: the third is judged against the first alone, as together."""
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
+    files = [
+        _fiscal_file(data_dir / "landing", "early", (2013, 2014, 2015, 2016)),
+        _fiscal_file(data_dir / "landing", "jumped", (2017,), scale=100),
+        _fiscal_file(data_dir / "landing", "late", (2018,)),
+    ]
+    assert [land(version, warehouse).passed for version in files] == [True, False, True]

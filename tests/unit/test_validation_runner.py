@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from orchestration.parsers.errors import SourceFileError
+from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.quality.runner import run_suite
 from orchestration.quality.suites import ExpectationDef
+from orchestration.quality.validate import ParsedFile, References, validate_many
+from tests.quality_corpus import CASES, Case
 
 SUITE = [
     ExpectationDef(
@@ -31,3 +37,43 @@ def test_files_validated_one_after_another_with_one_prepared_suite_get_their_own
     assert second[0].unexpected_count == 2
     assert [e["row"] for e in second[0].examples] == ["line 3", "line 4"]
     assert [e["found"] for e in second[0].examples] == [{"value": 50}, {"value": 60}]
+
+
+def _parsed_cases(folder: Path) -> dict[str, list[tuple[str, ParsedFile]]]:
+    """Every shipped file of the corpus' kinds and every corpus case that parses, by kind, with no references."""
+    files: dict[str, list[tuple[str, ParsedFile]]] = {}
+    originals = {case.original: Case(case.original.stem, case.original, lambda data: data, "", "") for case in CASES}
+    for case in [*originals.values(), *CASES]:
+        target = folder / case.id / case.name
+        target.parent.mkdir(parents=True)
+        target.write_bytes(case.mutate(case.original.read_bytes()))
+        provenance = case.original.with_name(case.original.name.split(".")[0] + ".provenance.yaml")
+        if case.kind != "report_releases" and case.with_provenance:
+            record = provenance.read_text()
+            record = case.provenance_change(record) if case.provenance_change else record
+            target.with_name(target.name.split(".")[0] + ".provenance.yaml").write_text(record)
+        try:
+            tables = SOURCE_KINDS[case.kind].parse(target)
+        except SourceFileError:
+            continue
+        files.setdefault(case.kind, []).append((case.check, ParsedFile(tables, References())))
+    return files
+
+
+def test_files_validated_together_get_what_each_gets_alone(tmp_path: Path) -> None:
+    """The shipped files and the malformed corpus, a kind's files validated at once: each file's outcomes (success,
+    count of failing rows, the rows named, errors) are those it gets validated alone. The corpus' cases fail
+    their checks together as alone (those that need references, such as jumps, pass here: there are none)."""
+    refused = {}
+    for kind, files in _parsed_cases(tmp_path).items():
+        together = validate_many(kind, [file for _, file in files])
+        alone = [validate_many(kind, [file])[0] for _, file in files]
+        assert [v.outcomes for v in together] == [v.outcomes for v in alone], kind
+        failed = [{o.name for o in v.outcomes if not o.success} for v in together]
+        refused[kind] = sum(check in names for (check, _), names in zip(files, failed, strict=True))
+    assert refused == {
+        "report_releases": 15,
+        "hotline_state_calls_cases": 9,
+        "hotline_national_signals_fy": 2,
+        "hotline_published_figures": 2,
+    }
