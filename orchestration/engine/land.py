@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration.engine.ledger import same_bytes_elsewhere
-from orchestration.engine.references import references_for
+from orchestration.engine.references import kinds_compared_with, references_for
 from orchestration.engine.staged import StagedVersion
 from orchestration.engine.store import archive, quarantine
 from orchestration.engine.versions import FileVersion, LandedFile, unsafe_name_problem
@@ -98,19 +98,29 @@ def land_all(versions: Sequence[FileVersion], warehouse: Warehouse) -> Iterator[
     quarantined.
 
     great-expectations validates the files of a kind together (quality/runner.py says why), so each group of
-    `TOGETHER` files is parsed first, and each file is validated as if the files before it pass. When one is
-    refused, the files after it were compared with a file that did not pass: they are validated again.
+    `TOGETHER` files is parsed first, and the files are validated together, each as if the files before it pass.
+    When one is refused, the files after it that were compared with it are validated again: the next one alone,
+    then twice as many at a time after each group that had no refusal (a run of refused files costs what landing
+    them one by one did).
     """
     for start in range(0, len(versions), TOGETHER):
         landings = [_parsed(version) for version in versions[start : start + TOGETHER]]
-        while landings:
-            _validate_assuming_earlier_pass(landings, warehouse)
-            while landings:
-                landing = landings.pop(0)
-                _file_away(landing, warehouse)
-                yield landing
-                if landing.parse_error is None and not landing.passed:
-                    break
+        stale, window, refused = set(range(len(landings))), len(landings), False
+        for position, landing in enumerate(landings):
+            if position in stale:
+                window = 1 if refused else window * 2
+                now = set(sorted(stale)[:window])
+                _validate_assuming_earlier_pass(landings[position:], warehouse, {i - position for i in now})
+                stale, refused = stale - now, False
+            _file_away(landing, warehouse)
+            yield landing
+            if landing.parse_error is None and not landing.passed:
+                refused = True
+                stale |= {
+                    later
+                    for later in range(position + 1, len(landings))
+                    if landing.version.kind in kinds_compared_with(landings[later].version.kind)
+                }
 
 
 def _parsed(version: FileVersion) -> Landing:
@@ -137,15 +147,22 @@ def _staged(landing: Landing) -> StagedVersion:
     return StagedVersion(landing.version.kind, landing.version.partition_key, landing.version.sha256)
 
 
-def _validate_assuming_earlier_pass(landings: list[Landing], warehouse: Warehouse) -> None:
-    """Validate the parsed files of `landings`, each compared with the files before it as if those passed."""
-    parsed = [landing for landing in landings if landing.parse_error is None]
+def _validate_assuming_earlier_pass(landings: list[Landing], warehouse: Warehouse, which: set[int]) -> None:
+    """Validate the parsed files among `landings` at the positions `which`, each compared with the files before it
+    in `landings` as if those passed."""
     files: dict[str, list[tuple[Landing, ParsedFile]]] = {}
-    for number, landing in enumerate(parsed):
+    earlier: list[StagedVersion] = []
+    for position, landing in enumerate(landings):
+        if landing.parse_error is not None:
+            continue
         version = landing.version
-        earlier = [_staged(other) for other in parsed[:number]]
-        references = references_for(warehouse, version.kind, version.partition_key, landing.tables, earlier)
-        files.setdefault(version.kind, []).append((landing, ParsedFile(landing.tables, references, version.sha256)))
+        if position in which:
+            references = references_for(warehouse, version.kind, version.partition_key, landing.tables, earlier)
+            parsed = ParsedFile(landing.tables, references, version.sha256)
+            files.setdefault(version.kind, []).append((landing, parsed))
+        elif not landing.passed:
+            continue  # validated before, and refused: the files after it are not compared with it
+        earlier.append(_staged(landing))
     for kind, items in files.items():
         for (landing, _), validation in zip(items, validate_many(kind, [file for _, file in items]), strict=True):
             duplicate = _duplicate_outcome(warehouse, landing.version)

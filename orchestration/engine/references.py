@@ -119,6 +119,12 @@ def previous_headline(release: pd.Series, partition_key: str, assumed: Sequence[
     return max(candidates)[1] if candidates else None
 
 
+def kinds_compared_with(kind: str) -> set[str]:
+    """The kinds whose files a file of `kind` is compared with (`references_for`): its own, and for state tables
+    the national figures."""
+    return {kind, "hotline_published_figures"} if kind == "hotline_state_calls_cases" else {kind}
+
+
 def references_for(
     warehouse: Warehouse,
     kind: str,
