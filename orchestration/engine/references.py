@@ -52,12 +52,19 @@ def staged_measures(kind: str, folder: Path) -> pd.DataFrame:
     return fresh
 
 
+@functools.cache
+def _followed_numbers(kind: str, folder: Path, partition_key: str) -> pd.DataFrame:
+    """The followed numbers of one staged version, named by its file: once per process, not once per file that
+    is compared with it."""
+    return plausibility.trend_measures(kind, staged_measures(kind, folder)).assign(source=partition_key)
+
+
 def other_files_measures(kind: str, partition_key: str, assumed: Sequence[StagedVersion] = ()) -> pd.DataFrame:
     """The followed numbers of every other file of this kind, each with its file name as `source`."""
     import pandas as pd
 
     parts = [
-        plausibility.trend_measures(kind, staged_measures(kind, v.folder)).assign(source=v.partition_key)
+        _followed_numbers(kind, v.folder, v.partition_key)
         for v in latest_passed_versions(kind, exclude_partition=partition_key, assumed=assumed)
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=plausibility.MEASURE_COLUMNS)
