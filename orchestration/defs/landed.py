@@ -16,7 +16,7 @@ from pydantic import Field
 
 from orchestration.defs.landed_checks import check_results, check_specs, legacy_check_keys
 from orchestration.defs.warehouse_writer import WarehouseWriter
-from orchestration.engine.land import Landing, land_all
+from orchestration.engine.land import TOGETHER, Landing, land_all
 from orchestration.engine.ledger import accepted_versions
 from orchestration.engine.raw_tables import RAW_TABLES
 from orchestration.engine.versions import FileVersion
@@ -190,6 +190,11 @@ def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehou
         if version.key in already:
             context.log.info(f"[{number}/{len(versions)}] {version.path} is loaded already; skipped")
     to_land = [(number, version) for number, version in numbered if version.key not in already]
+    if len(to_land) > 1:
+        context.log.info(
+            f"Landing {len(to_land)} files: each is parsed, then great-expectations validates the files of a kind "
+            f"together, up to {TOGETHER} at a time"
+        )
     landings = land_all([version for _, version in to_land], batch.warehouse)
     for (number, version), landing in zip(to_land, landings, strict=True):
         kind = SOURCE_KINDS[version.kind]

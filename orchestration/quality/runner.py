@@ -83,12 +83,18 @@ def warm_up(suites: Sequence[Sequence[ExpectationDef]]) -> threading.Thread:
 @dataclass(frozen=True)
 class _PreparedFrame:
     """One frame's part of a suite, made once per process: great-expectations' batch definition (each validated
-    frame is passed as its batch parameter) and the frame's expectations, as two suites: those that judge each row
-    alone (validated over the rows of every file at once) and those that compare a file's rows with each other."""
+    frame is passed as its batch parameter) and the frame's expectations as suites.
+
+    `together` validates the rows of several files at once: the expectations that judge each row alone as written,
+    and each uniqueness expectation over the file and its columns. `alone` holds them all as written, for one file
+    by itself. `keys`: the columns of each uniqueness expectation that skips rows where all of them are missing,
+    which its rewrite in `together` does not skip (frames with such rows are validated file by file).
+    """
 
     batch_definition: Any
-    rows: Any | None
-    within_file: Any | None
+    together: Any
+    alone: Any
+    keys: tuple[tuple[str, ...], ...]
 
 
 # A suite prepared once per process, by its expectations' names, frames, severities and descriptions (what each
@@ -106,6 +112,22 @@ def _prepare(suite: Sequence[ExpectationDef]) -> dict[str, _PreparedFrame]:
         return _prepared[key]
 
 
+def _within_each_file(gxe: Any, definition: ExpectationDef, expectation: Any) -> tuple[Any, tuple[str, ...] | None]:
+    """A uniqueness expectation over the rows of several files: the same columns plus the file's, skipping the
+    rows it skips (and the columns whose all-missing rows it would skip, which the rewrite does not)."""
+    if isinstance(expectation, gxe.ExpectColumnValuesToBeUnique):  # skips missing values: exactly the same
+        return gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=[FILE_COLUMN, expectation.column], ignore_row_if="any_value_is_missing"
+        ), None
+    if isinstance(expectation, gxe.ExpectCompoundColumnsToBeUnique):
+        columns = tuple(expectation.column_list)
+        skipped = columns if expectation.ignore_row_if == "all_values_are_missing" else None
+        return gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=[FILE_COLUMN, *columns], ignore_row_if=expectation.ignore_row_if
+        ), skipped
+    raise TypeError(f"{definition.name}: an expectation that compares rows must be a uniqueness expectation")
+
+
 def _build(suite: Sequence[ExpectationDef]) -> dict[str, _PreparedFrame]:
     os.environ.setdefault("TQDM_DISABLE", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -119,25 +141,22 @@ def _build(suite: Sequence[ExpectationDef]) -> dict[str, _PreparedFrame]:
         globally=False, metric_calculations=False
     )
     source = context.data_sources.add_pandas("landed")
-
-    def expectation_suite(name: str, definitions: list[ExpectationDef]) -> Any:
-        if not definitions:
-            return None
-        expectations = context.suites.add(gx.ExpectationSuite(name=name))
-        for definition in definitions:
-            expectation = definition.build(gxe)
-            expectation.meta = {"name": definition.name}
-            expectations.add_expectation(expectation)
-        return expectations
-
     prepared = {}
     for frame_name in dict.fromkeys(d.frame for d in suite):
-        definitions = [d for d in suite if d.frame == frame_name]
-        prepared[frame_name] = _PreparedFrame(
-            source.add_dataframe_asset(name=frame_name).add_batch_definition_whole_dataframe(frame_name),
-            expectation_suite(frame_name, [d for d in definitions if not d.compares_rows]),
-            expectation_suite(f"{frame_name} within each file", [d for d in definitions if d.compares_rows]),
-        )
+        together = context.suites.add(gx.ExpectationSuite(name=f"{frame_name} of several files"))
+        alone = context.suites.add(gx.ExpectationSuite(name=frame_name))
+        keys = []
+        for definition in (d for d in suite if d.frame == frame_name):
+            expectation = definition.build(gxe)
+            if definition.compares_rows:
+                expectation, skipped = _within_each_file(gxe, definition, expectation)
+                keys += [skipped] if skipped else []
+            # A suite owns its expectations: each suite gets its own.
+            for target, member in ((together, expectation), (alone, definition.build(gxe))):
+                member.meta = {"name": definition.name}
+                target.add_expectation(member)
+        batch_definition = source.add_dataframe_asset(name=frame_name).add_batch_definition_whole_dataframe(frame_name)
+        prepared[frame_name] = _PreparedFrame(batch_definition, together, alone, tuple(keys))
     return prepared
 
 
@@ -178,82 +197,70 @@ def _outcome(definition: ExpectationDef, item: Any, rows: list[dict[str, Any]] |
 
 
 def _raised(item: Any) -> bool:
-    return bool(item.exception_info) and any(
-        (info or {}).get("raised_exception") for info in _exception_infos(item.exception_info)
-    )
+    infos = item.exception_info or {}
+    infos = [infos] if "raised_exception" in infos else [v for v in infos.values() if isinstance(v, dict)]
+    return any(info.get("raised_exception") for info in infos)
 
 
-def _exception_infos(info: Any) -> list[dict[str, Any]]:
-    """great-expectations gives one exception's info, or a mapping of several by metric."""
-    return [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
-
-
-def _rows_outcomes(
+def _together(
     prepared: _PreparedFrame, frames: Sequence[pd.DataFrame], definitions: Mapping[str, ExpectationDef]
-) -> list[dict[str, Outcome]]:
-    """The row-by-row expectations of one frame over every file's rows at once, each row marked with its file;
-    each file gets the rows of its own that failed. Where the expectations cannot be judged together (one of them
-    raised, or failed without naming its rows), each file is validated alone, as it would be by itself."""
+) -> list[dict[str, Outcome]] | None:
+    """One frame of every file validated at once, each row marked with its file; each file gets its own failing
+    rows. None where that would not be what each file gets alone: an expectation raised or failed without naming
+    its rows, or a uniqueness expectation would compare rows it skips within a file."""
     import pandas as pd
 
     numbered = [frame.assign(**{FILE_COLUMN: str(i)}) for i, frame in enumerate(frames)]
     nonempty = [frame for frame in numbered if len(frame)] or numbered[:1]
-    if len(numbered) > 1:
-        combined = pd.concat(nonempty, ignore_index=True) if len(nonempty) > 1 else nonempty[0]
-        results = _validate(prepared, prepared.rows, combined, "COMPLETE")
-        failing: list[dict[str, list[dict[str, Any]]]] = []
-        for item in results:
-            details = item.result or {}
-            index = details.get("unexpected_index_list") or []
-            if (
-                _raised(item)
-                or len(index) != int(details.get("unexpected_count") or 0)
-                or (not item.success and not index)
-            ):
-                break
-            by_file: dict[str, list[dict[str, Any]]] = {}
-            for row in index:
-                by_file.setdefault(str(row.pop(FILE_COLUMN)), []).append(row)
-            failing.append(by_file)
-        else:
-            return [
-                {
-                    item.expectation_config.meta["name"]: _outcome(
-                        definitions[item.expectation_config.meta["name"]], item, by_file.get(str(i), [])
-                    )
-                    for item, by_file in zip(results, failing, strict=True)
-                }
-                for i in range(len(numbered))
-            ]
+    combined = pd.concat(nonempty, ignore_index=True) if len(nonempty) > 1 else nonempty[0]
+    if any(combined[list(columns)].isna().all(axis=1).any() for columns in prepared.keys):
+        return None
+    results = _validate(prepared, prepared.together, combined, "COMPLETE")
+    failing: list[dict[str, list[dict[str, Any]]]] = []
+    for item in results:
+        details = item.result or {}
+        index = details.get("unexpected_index_list") or []
+        count = int(details.get("unexpected_count") or 0)
+        if _raised(item) or len(index) != count or (not item.success and not index):
+            return None
+        by_file: dict[str, list[dict[str, Any]]] = {}
+        for row in index:
+            by_file.setdefault(str(row.pop(FILE_COLUMN)), []).append(row)
+        failing.append(by_file)
     return [
         {
-            item.expectation_config.meta["name"]: _outcome(definitions[item.expectation_config.meta["name"]], item)
-            for item in _validate(prepared, prepared.rows, frame.drop(columns=FILE_COLUMN), "SUMMARY")
+            item.expectation_config.meta["name"]: _outcome(
+                definitions[item.expectation_config.meta["name"]], item, by_file.get(str(i), [])
+            )
+            for item, by_file in zip(results, failing, strict=True)
         }
-        for frame in numbered
+        for i in range(len(numbered))
     ]
+
+
+def _alone(prepared: _PreparedFrame, frame: pd.DataFrame, definitions: Mapping[str, ExpectationDef]) -> dict:
+    """One file's frame validated by itself, every expectation as written."""
+    return {
+        item.expectation_config.meta["name"]: _outcome(definitions[item.expectation_config.meta["name"]], item)
+        for item in _validate(prepared, prepared.alone, frame, "SUMMARY")
+    }
 
 
 def run_suites(suite: Sequence[ExpectationDef], files: Sequence[Mapping[str, pd.DataFrame]]) -> list[list[Outcome]]:
     """Validate several files' frames against one suite: for each file, one Outcome per expectation, in suite
-    order, the same as validating the file alone.
+    order, the same as validating the file alone (`run_suite_alone`).
 
     great-expectations' cost is mostly per expectation and per validation (building its metric graph), hardly per
-    row: the expectations that judge each row alone are validated once per frame for all the files together, with
-    each row marked with its file (`FILE_COLUMN`); those that compare a file's rows with each other, file by file.
+    row: each frame is validated once for all the files, each row marked with its file (`FILE_COLUMN`), and the
+    expectations that compare rows with each other (uniqueness) compare the rows of one file at a time.
     """
     definitions = {d.name: d for d in suite}
     found: list[dict[str, Outcome]] = [{} for _ in files]
     for frame_name, prepared in _prepare(suite).items():
         frames = [f[frame_name] for f in files]
-        if prepared.rows is not None:
-            for outcomes, more in zip(found, _rows_outcomes(prepared, frames, definitions), strict=True):
-                outcomes.update(more)
-        if prepared.within_file is not None:
-            for outcomes, frame in zip(found, frames, strict=True):
-                for item in _validate(prepared, prepared.within_file, frame, "SUMMARY"):
-                    name = item.expectation_config.meta["name"]
-                    outcomes[name] = _outcome(definitions[name], item)
+        together = _together(prepared, frames, definitions)
+        for i, outcomes in enumerate(found):
+            outcomes.update(together[i] if together is not None else _alone(prepared, frames[i], definitions))
     return [[outcomes[d.name] for d in suite] for outcomes in found]
 
 
@@ -261,3 +268,12 @@ def run_suite(suite: Sequence[ExpectationDef], frames: Mapping[str, pd.DataFrame
     """Validate one file's frames against the expectations that read them; one Outcome per expectation, in suite
     order."""
     return run_suites(suite, [frames])[0]
+
+
+def run_suite_alone(suite: Sequence[ExpectationDef], frames: Mapping[str, pd.DataFrame]) -> list[Outcome]:
+    """One file's frames validated by themselves, each expectation as written: what `run_suites` gives that file."""
+    definitions = {d.name: d for d in suite}
+    found: dict[str, Outcome] = {}
+    for frame_name, prepared in _prepare(suite).items():
+        found.update(_alone(prepared, frames[frame_name], definitions))
+    return [found[d.name] for d in suite]

@@ -103,17 +103,21 @@ class ParsedFile:
     sha256: str = ""
 
 
+def frames_of(kind: str, file: ParsedFile) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
+    """The frames the kind's suite validates for one parsed file, and how it differs from the version it
+    replaces (if any)."""
+    if kind == "report_releases":
+        frames = report_release_frames(file.tables, file.references.previous_headline)
+    else:
+        frames = hotline_frames(kind, next(iter(file.tables.values())))
+    extra, correction = _plausibility_frames(kind, file.sha256, file.tables, file.references)
+    return {**frames, **extra}, correction
+
+
 def validate_many(kind: str, files: Sequence[ParsedFile]) -> list[Validation]:
     """Run the kind's suite over several parsed files at once (quality/runner.py says why): for each file, what
     validating it alone would give."""
-    framed = []
-    for file in files:
-        if kind == "report_releases":
-            frames = report_release_frames(file.tables, file.references.previous_headline)
-        else:
-            frames = hotline_frames(kind, next(iter(file.tables.values())))
-        extra, correction = _plausibility_frames(kind, file.sha256, file.tables, file.references)
-        framed.append(({**frames, **extra}, correction))
+    framed = [frames_of(kind, file) for file in files]
     outcomes = run_suites(suite_for(kind), [frames for frames, _ in framed])
     return [Validation(o, correction) for o, (_, correction) in zip(outcomes, framed, strict=True)]
 
