@@ -1,4 +1,5 @@
-"""Landing one file version: parse, validate, write the reports, then archive (accepted) or quarantine (refused).
+"""Landing file versions: parse, validate, write the reports, then archive (accepted) or quarantine (refused).
+A batch's files are judged each as if landed alone after the ones before it, and validated together (`land_all`).
 
 No Dagster here: the batch ingest asset turns a `Landing` into per-file materializations and check results.
 Besides its kind's expectations, every file is checked against the ledger: bytes already live under another

@@ -254,6 +254,8 @@ def run_suites(suite: Sequence[ExpectationDef], files: Sequence[Mapping[str, pd.
     row: each frame is validated once for all the files, each row marked with its file (`FILE_COLUMN`), and the
     expectations that compare rows with each other (uniqueness) compare the rows of one file at a time.
     """
+    if len(files) == 1:  # one validation per frame either way: without marking and copying its rows
+        return [run_suite_alone(suite, files[0])]
     definitions = {d.name: d for d in suite}
     found: list[dict[str, Outcome]] = [{} for _ in files]
     for frame_name, prepared in _prepare(suite).items():

@@ -1,6 +1,7 @@
-"""Validating one parsed file: its kind's expectation suite over the file's frames and the plausibility frames
+"""Validating parsed files: their kind's expectation suite over each file's frames and the plausibility frames
 that compare it with its references (other files, national figures, the version it replaces). No I/O here: the
-engine gathers the references (engine/references.py) and passes them in.
+engine gathers the references (engine/references.py) and passes them in. Several files of a kind are validated
+at once (`validate_many`), each getting what it would get alone.
 """
 
 from __future__ import annotations
