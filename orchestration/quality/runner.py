@@ -113,8 +113,9 @@ def _prepare(suite: Sequence[ExpectationDef]) -> dict[str, _PreparedFrame]:
 
 
 def _within_each_file(gxe: Any, definition: ExpectationDef, expectation: Any) -> tuple[Any, tuple[str, ...] | None]:
-    """A uniqueness expectation over the rows of several files: the same columns plus the file's, skipping the
-    rows it skips (and the columns whose all-missing rows it would skip, which the rewrite does not)."""
+    """A uniqueness expectation for the rows of several files: over the file's column and its own, skipping the
+    rows it skips. Also the columns whose all-missing rows the original skips and the rewrite would not (a frame
+    with such rows is then validated file by file), or None."""
     if isinstance(expectation, gxe.ExpectColumnValuesToBeUnique):  # skips missing values: exactly the same
         return gxe.ExpectCompoundColumnsToBeUnique(
             column_list=[FILE_COLUMN, expectation.column], ignore_row_if="any_value_is_missing"

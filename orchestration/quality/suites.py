@@ -34,8 +34,8 @@ class ExpectationDef:
     description: str
     build: Callable[[Any], Any]  # great_expectations.expectations module -> Expectation
     severity: Severity = "error"
-    # The expectation compares a file's rows with each other (uniqueness): it is validated file by file, while the
-    # others, which judge each row alone, are validated over the rows of every file of a batch at once (runner.py).
+    # The expectation compares a file's rows with each other (uniqueness): validated over the rows of several files
+    # at once, it compares the rows of each file only (quality/runner.py).
     compares_rows: bool = False
 
 
