@@ -36,10 +36,12 @@ class Outcome:
     error: str | None = None
 
     def problem(self, examples: int = 3) -> str:
-        """What failed, in one line: the description with the first failing rows, or what was found in the file
-        when the expectation is about the whole file (`WHOLE_FILE`)."""
+        """What failed, in one line: the description with the first failing rows, what was found in the file when
+        the expectation is about the whole file (`WHOLE_FILE`), or why it could not be evaluated."""
         if [e["row"] for e in self.examples] == [WHOLE_FILE]:
             return str(self.examples[0]["found"])
+        if self.error and not self.examples:
+            return f"{self.description}: could not be evaluated: {self.error}"
         shown = "; ".join(f"{e['row']} = {e['found']}" for e in self.examples[:examples])
         return f"{self.description}: {self.unexpected_count} unexpected, e.g. {shown}"
 
@@ -179,7 +181,7 @@ def _outcome(definition: ExpectationDef, item: Any, rows: list[dict[str, Any]] |
     """An expectation's Outcome for one file: from its own validation, or (`rows`) its failing rows of a
     validation of several files."""
     details = item.result or {}
-    error = (item.exception_info or {}).get("exception_message") if item.exception_info else None
+    error = "; ".join(_raised(item)) or None
     if rows is None:
         success, count, examples = bool(item.success), int(details.get("unexpected_count") or 0), _examples(details)
     else:
@@ -193,14 +195,16 @@ def _outcome(definition: ExpectationDef, item: Any, rows: list[dict[str, Any]] |
         observed=_plain(details.get("observed_value")),
         unexpected_count=count,
         examples=examples,
-        error=error if error and error != "None" else None,
+        error=error,
     )
 
 
-def _raised(item: Any) -> bool:
+def _raised(item: Any) -> list[str]:
+    """The messages of the exceptions an expectation's metrics raised (great-expectations gives one exception's
+    info, or one per metric)."""
     infos = item.exception_info or {}
     infos = [infos] if "raised_exception" in infos else [v for v in infos.values() if isinstance(v, dict)]
-    return any(info.get("raised_exception") for info in infos)
+    return [str(info.get("exception_message") or "raised") for info in infos if info.get("raised_exception")]
 
 
 def _together(
@@ -208,14 +212,15 @@ def _together(
 ) -> list[dict[str, Outcome]] | None:
     """One frame of every file validated at once, each row marked with its file; each file gets its own failing
     rows. None where that would not be what each file gets alone: an expectation raised or failed without naming
-    its rows, or a uniqueness expectation would compare rows it skips within a file."""
+    its rows, or a uniqueness expectation would compare rows it skips within a file (or lacks its columns)."""
     import pandas as pd
 
     numbered = [frame.assign(**{FILE_COLUMN: str(i)}) for i, frame in enumerate(frames)]
     nonempty = [frame for frame in numbered if len(frame)] or numbered[:1]
     combined = pd.concat(nonempty, ignore_index=True) if len(nonempty) > 1 else nonempty[0]
-    if any(combined[list(columns)].isna().all(axis=1).any() for columns in prepared.keys):
-        return None
+    for columns in prepared.keys:
+        if not set(columns) <= set(combined.columns) or combined[list(columns)].isna().all(axis=1).any():
+            return None
     results = _validate(prepared, prepared.together, combined, "COMPLETE")
     failing: list[dict[str, list[dict[str, Any]]]] = []
     for item in results:

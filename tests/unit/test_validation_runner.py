@@ -8,7 +8,7 @@ import pandas as pd
 
 from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.kinds import SOURCE_KINDS
-from orchestration.quality.runner import run_suite, run_suite_alone
+from orchestration.quality.runner import run_suite, run_suite_alone, run_suites
 from orchestration.quality.suites import ExpectationDef, suite_for
 from orchestration.quality.validate import ParsedFile, References, frames_of, validate_many
 from tests.quality_corpus import CASES, Case
@@ -78,3 +78,18 @@ def test_files_validated_together_get_what_each_gets_alone(tmp_path: Path) -> No
         "hotline_national_signals_fy": 2,
         "hotline_published_figures": 2,
     }
+
+
+def test_files_that_cannot_be_judged_together_are_validated_alone() -> None:
+    """Numbers in one file and text in the other: the range check raises over both at once, so each file is
+    validated alone, and gets what it gets alone (the text file an error, the other a pass)."""
+    numbers = {"figures": _frame([1, 2, 3])}
+    text = {"figures": pd.DataFrame({"row_ref": ["line 2"], "value": ["many"]})}
+    together = run_suites(SUITE, [numbers, text])
+    assert together == [run_suite_alone(SUITE, numbers), run_suite_alone(SUITE, text)]
+    assert together[0][0].success and together[0][0].error is None
+    assert not together[1][0].success
+    assert together[1][0].problem() == (
+        "values lie within 0..10: could not be evaluated: "
+        "Column values, min_value, and max_value must either be None or of the same type."
+    )
