@@ -131,8 +131,8 @@ def _parsed(version: FileVersion) -> Landing:
     # The bytes read now are the version: a file replaced since it was listed is taken as it is now.
     sha = sha256_of(path)
     stat = path.stat()
-    landing = Landing(FileVersion(version.kind, version.partition_key, version.path, sha, version.mtime), stat.st_size)
-    landing.mtime = stat.st_mtime
+    version = FileVersion(version.kind, version.partition_key, version.path, sha, version.mtime)
+    landing = Landing(version, stat.st_size, stat.st_mtime)
     try:
         if problem := unsafe_name_problem(path.name):
             raise SourceFileError(path, None, problem, "a plain file name <key>.<extension>")

@@ -35,6 +35,9 @@ from orchestration.quality.validate import References, ReplacedVersion
 if TYPE_CHECKING:
     import pandas as pd
 
+# The kind of the national figures, and the kinds whose files are compared with them (state tables).
+NATIONAL_KIND = "hotline_published_figures"
+COMPARED_WITH_NATIONAL = frozenset({"hotline_state_calls_cases"})
 # A staged version never changes (its folder is named by its sha256): read once per process.
 _tables = functools.cache(read_staged_tables)
 
@@ -71,8 +74,8 @@ def other_files_measures(kind: str, partition_key: str, assumed: Sequence[Staged
 
 
 def national_figures(assumed: Sequence[StagedVersion] = ()) -> pd.DataFrame:
-    versions = latest_passed_versions("hotline_published_figures", assumed=assumed)
-    tables = [_tables(v.folder).get("hotline_published_figures") for v in versions]
+    versions = latest_passed_versions(NATIONAL_KIND, assumed=assumed)
+    tables = [_tables(v.folder).get(NATIONAL_KIND) for v in versions]
     return plausibility.national_figures(t for t in tables if t is not None)
 
 
@@ -129,7 +132,7 @@ def previous_headline(release: pd.Series, partition_key: str, assumed: Sequence[
 def kinds_compared_with(kind: str) -> set[str]:
     """The kinds whose files a file of `kind` is compared with (`references_for`): its own, and for state tables
     the national figures."""
-    return {kind, "hotline_published_figures"} if kind == "hotline_state_calls_cases" else {kind}
+    return {kind, NATIONAL_KIND} if kind in COMPARED_WITH_NATIONAL else {kind}
 
 
 def references_for(
@@ -144,7 +147,7 @@ def references_for(
     release = tables["report_releases"].iloc[0] if kind == "report_releases" else None
     return References(
         other_files=other_files_measures(kind, partition_key, assumed),
-        national=national_figures(assumed) if kind == "hotline_state_calls_cases" else None,
+        national=national_figures(assumed) if kind in COMPARED_WITH_NATIONAL else None,
         replaced=replaced_version(warehouse, kind, partition_key),
         previous_headline=previous_headline(release, partition_key, assumed) if release is not None else None,
     )

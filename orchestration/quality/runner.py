@@ -197,7 +197,7 @@ def _outcome(definition: ExpectationDef, item: Any, rows: list[dict[str, Any]] |
     """An expectation's Outcome for one file: from its own validation, or (`rows`) its failing rows of a
     validation of several files."""
     details = item.result or {}
-    error = "; ".join(_raised(item)) or None
+    error = "; ".join(_errors(item)) or None
     if rows is None:
         success, count, examples = bool(item.success), int(details.get("unexpected_count") or 0), _examples(details)
     else:
@@ -215,7 +215,7 @@ def _outcome(definition: ExpectationDef, item: Any, rows: list[dict[str, Any]] |
     )
 
 
-def _raised(item: Any) -> list[str]:
+def _errors(item: Any) -> list[str]:
     """The messages of the exceptions an expectation's metrics raised (great-expectations gives one exception's
     info, or one per metric)."""
     infos = item.exception_info or {}
@@ -244,7 +244,7 @@ def _together(
         details = item.result or {}
         index = details.get("unexpected_index_list") or []
         count = int(details.get("unexpected_count") or 0)
-        if _raised(item) or len(index) != count or (not item.success and not index):
+        if _errors(item) or len(index) != count or (not item.success and not index):
             return None
         by_file: dict[str, list[dict[str, Any]]] = {}
         for row in index:
