@@ -34,6 +34,9 @@ def orchestrated(landing: Path) -> Result:
 
     apply_environment()
     started = time.perf_counter()
+    from orchestration.deploy.preload import prepare_build
+
+    prepare_build(lambda line: print(line, file=sys.stderr))
     import dagster as dg
 
     from orchestration.definitions import defs

@@ -79,6 +79,9 @@ def _run(
     files: list[FileVersion], full: bool, retract: list[FileVersion], log_name: str
 ) -> tuple[BatchReport | None, Path]:
     """One batch run in this process, dbt's raw output in a log file, compact progress on the terminal."""
+    from orchestration.deploy.preload import prepare_build
+
+    prepare_build(lambda line: print(line, flush=True))
     import dagster as dg
 
     from orchestration.definitions import defs

@@ -34,6 +34,7 @@ from dagster._core.instance.ref import InstanceRef
 from dagster._core.launcher.base import CheckRunHealthResult, LaunchRunContext, WorkerStatus
 from dagster._serdes import ConfigurableClassData
 
+from orchestration.deploy.preload import PRELOAD
 from orchestration.engine.processes import process_start_time, same_process
 
 logger = logging.getLogger(__name__)
@@ -42,17 +43,9 @@ logger = logging.getLogger(__name__)
 # run (which copies its parent's tags) from being judged by its parent's worker, and the start time keeps a reused
 # PID from passing for the worker.
 WORKER_TAG = "ht/run_worker"
-# What the fork server imports once, before its first fork. The instance's storage classes (SQLite or PostgreSQL)
-# are added to it when it starts (`_instance_modules`): each worker opens the instance first.
-DEFAULT_PRELOAD = (
-    "dagster",
-    "dagster_dbt",
-    "great_expectations",
-    "pandas",
-    "duckdb",
-    "matplotlib.pyplot",  # the charts asset draws with it (0.4 s to import)
-    "orchestration.deploy.warm_up",  # a dbt build of a project of its own, see there
-)
+# What the fork server imports once, before its first fork (preload.py). The instance's storage classes (SQLite or
+# PostgreSQL) are added to it when it starts (`_instance_modules`): each worker opens the instance first.
+DEFAULT_PRELOAD = PRELOAD
 
 
 def run_worker(command: Sequence[str], instance_ref: InstanceRef, run_id: str) -> None:

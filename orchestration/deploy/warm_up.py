@@ -1,10 +1,11 @@
-"""Importing this module warms a process up for dbt: the fork server of `run_launcher` preloads it.
+"""Importing this module warms a process up for dbt: the fork server of `run_launcher` preloads it (preload.py).
 
 A process's first `dbt build` costs about 1.7 s more than its second, none of it the project's work: dbt-core
 generates its serialisers and JSON schemas on first use, and dbt-adapters looks up its caller's module through
 `inspect`, which scans every loaded module once. Forked run workers inherit what their fork server did. So the
-fork server builds a one-model project of its own, generated here in a temporary folder, against an in-memory
-DuckDB: the project's code and its warehouse are never touched, so nothing it caches goes stale.
+fork server (and a CLI build while dbt parses its project) builds a one-model project of its own, generated here
+in a temporary folder, against an in-memory DuckDB: the project's code and its warehouse are never touched, so
+nothing it caches goes stale.
 
 Then it freezes what it holds (`gc.freeze`, as Python's documentation advises before forking): a run worker's
 garbage collections, including the full one after each dbt command, no longer walk the libraries' objects.

@@ -58,12 +58,38 @@ def test_a_kept_manifest_resolves_sources_and_refs_after_a_full_parse(tmp_path: 
 
 
 def test_a_manifest_cut_off_by_a_killed_parse_does_not_count_as_whole(tmp_path: Path) -> None:
-    """dbt writes manifest.json in place: a process killed meanwhile leaves half a file, which `_manifest_is_stale`
+    """dbt writes manifest.json in place: a process killed meanwhile leaves half a file, which `manifest_is_stale`
     must then treat as stale (parsed again), not load."""
-    from orchestration.defs.dbt.project import _manifest_is_whole
+    from orchestration.defs.dbt.manifest import manifest_is_whole
 
     whole, cut, empty = tmp_path / "whole.json", tmp_path / "cut.json", tmp_path / "empty.json"
     whole.write_text('{"nodes": {"model.a": {}}}')
     cut.write_text('{"nodes": {"model.a": {')
     empty.write_text("")
-    assert [_manifest_is_whole(p) for p in (whole, cut, empty)] == [True, False, False]
+    assert [manifest_is_whole(p) for p in (whole, cut, empty)] == [True, False, False]
+
+
+def test_a_new_data_dir_is_parsed_in_a_process_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CLI build on a new data dir parses the project in another process while it imports: that process leaves
+    the manifest and the kept parse, and the code location then loads without parsing."""
+    from orchestration.defs.dbt import manifest
+    from orchestration.defs.dbt.project import dbt_project
+
+    def no_parse(args: list[str], manifest: object = None) -> object:
+        raise AssertionError(f"dbt {args[0]} ran in this process")
+
+    monkeypatch.setattr(runner, "_invoke", no_parse)
+    target = tmp_path / "data" / "dbt" / "target"
+    with monkeypatch.context() as patched:
+        patched.setenv("HT_DATA_DIR", str(tmp_path / "data"))
+        assert manifest.manifest_is_stale()
+        with manifest.parsed_alongside() as parsing:
+            assert parsing
+        assert not manifest.manifest_is_stale()
+        assert len(list(target.glob("parsed-manifest-*.pickle"))) == 1
+        manifest.prepare_manifest()  # as the code location does when it loads: nothing to parse
+        assert len(_load(target).nodes) > 100
+        with manifest.parsed_alongside() as parsing:
+            assert not parsing
+    # The one path, as dagster-dbt names it for the session's data dir.
+    assert manifest.manifest_path() == dbt_project.manifest_path
