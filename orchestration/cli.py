@@ -81,12 +81,6 @@ def _run(
     """One batch run in this process, dbt's raw output in a log file, compact progress on the terminal."""
     from orchestration.deploy.preload import prepare_build
 
-    prepare_build(lambda line: print(line, flush=True))
-    import dagster as dg
-
-    from orchestration.definitions import defs
-    from orchestration.defs.batch_run import run_batch
-
     log_dir = data_dir() / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"{log_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -96,6 +90,12 @@ def _run(
     signal.signal(signal.SIGINT, _interrupt)
     report = None
     try:
+        prepare_build(lambda line: print(line, flush=True))
+        import dagster as dg
+
+        from orchestration.definitions import defs
+        from orchestration.defs.batch_run import run_batch
+
         with (
             log_file.open("w", encoding="utf-8") as log,
             contextlib.redirect_stdout(log),

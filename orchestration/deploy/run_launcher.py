@@ -43,9 +43,6 @@ logger = logging.getLogger(__name__)
 # run (which copies its parent's tags) from being judged by its parent's worker, and the start time keeps a reused
 # PID from passing for the worker.
 WORKER_TAG = "ht/run_worker"
-# What the fork server imports once, before its first fork (preload.py). The instance's storage classes (SQLite or
-# PostgreSQL) are added to it when it starts (`_instance_modules`): each worker opens the instance first.
-DEFAULT_PRELOAD = PRELOAD
 
 
 def run_worker(command: Sequence[str], instance_ref: InstanceRef, run_id: str) -> None:
@@ -87,7 +84,10 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
     def __init__(self, inst_data: ConfigurableClassData | None = None, preload_modules: Sequence[str] = ()):
         super().__init__(inst_data=inst_data)
         self._context = multiprocessing.get_context("forkserver")
-        self._preload = list(preload_modules or DEFAULT_PRELOAD)
+        # What the fork server imports once, before its first fork (preload.py). The instance's storage classes
+        # (SQLite or PostgreSQL) are added to it when it starts (`_instance_modules`): each worker opens the instance
+        # first.
+        self._preload = list(preload_modules or PRELOAD)
         self._warm = threading.Event()
         self._warming: threading.Thread | None = None
         self._warming_lock = threading.Lock()
@@ -128,11 +128,11 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
 
     @classmethod
     def config_type(cls) -> dict[str, Any]:
-        return {"preload_modules": dg.Field([str], is_required=False, default_value=list(DEFAULT_PRELOAD))}
+        return {"preload_modules": dg.Field([str], is_required=False, default_value=list(PRELOAD))}
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]):
-        return cls(inst_data=inst_data, preload_modules=config_value.get("preload_modules", DEFAULT_PRELOAD))
+        return cls(inst_data=inst_data, preload_modules=config_value.get("preload_modules", PRELOAD))
 
     def launch_run(self, context: LaunchRunContext) -> None:
         from dagster._grpc.types import ExecuteRunArgs  # what dagster-docker and dagster-k8s launch with
