@@ -81,6 +81,9 @@ def parsed_alongside() -> Iterator[bool]:
     if not manifest_is_stale():
         yield False
         return
+    # The settings exported here, so that both processes key the kept parse alike (runner.py): the parse process
+    # applies them too, and would otherwise fill in what this one lacks.
+    apply_environment()
     parse = subprocess.Popen(
         [sys.executable, "-m", __name__],
         stdin=subprocess.DEVNULL,
