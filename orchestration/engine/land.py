@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration.engine.ledger import same_bytes_elsewhere
-from orchestration.engine.references import kinds_compared_with, references_for
+from orchestration.engine.references import kinds_compared_with, references_for, staged_measures
 from orchestration.engine.staged import StagedVersion
 from orchestration.engine.store import archive, quarantine
 from orchestration.engine.versions import FileVersion, LandedFile, unsafe_name_problem
@@ -159,7 +159,9 @@ def _validate_assuming_earlier_pass(landings: list[Landing], warehouse: Warehous
         version = landing.version
         if position in which:
             references = references_for(warehouse, version.kind, version.partition_key, landing.tables, earlier)
-            parsed = ParsedFile(landing.tables, references, version.sha256)
+            # Its measures from its staged copy, as every later file compared with it reads them: computed once.
+            measures = staged_measures(version.kind, _staged(landing).folder)
+            parsed = ParsedFile(landing.tables, references, version.sha256, measures)
             files.setdefault(version.kind, []).append((landing, parsed))
         elif not landing.passed:
             continue  # validated before, and refused: the files after it are not compared with it

@@ -58,19 +58,30 @@ class Validation:
     correction: plausibility.Correction | None = None
 
 
+@dataclass(frozen=True)
+class ParsedFile:
+    """A parsed file (`tables`, by raw table) and what it is compared with."""
+
+    tables: dict[str, pd.DataFrame]
+    references: References
+    sha256: str = ""
+    # Its plausibility measures (`plausibility.measures` of its tables), where the caller has them already: the
+    # engine computes them once per staged version, for this file and for the files compared with it later.
+    measures: pd.DataFrame | None = None
+
+
 def _transcribed(tables: dict[str, pd.DataFrame]) -> bool:
     return str(tables["report_releases"]["source_file"].iloc[0]).endswith(TRANSCRIBED_SUFFIXES)
 
 
-def _plausibility_frames(
-    kind: str, sha256: str, tables: dict[str, pd.DataFrame], references: References
-) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
+def _plausibility_frames(kind: str, file: ParsedFile) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
     """The frames of the plausibility rules: jumps, the correction, and for state tables national totals,
     contacts and coverage (quality/plausibility.py)."""
+    tables, references, sha256 = file.tables, file.references, file.sha256
     provenance = tables["report_releases"] if kind == "report_releases" else next(iter(tables.values()))
     note_column = "correction_note" if kind == "report_releases" else "dataset_correction_note"
     noted = bool(provenance[note_column].notna().any()) if note_column in provenance else False
-    long = plausibility.measures(kind, tables)
+    long = file.measures if file.measures is not None else plausibility.measures(kind, tables)
     jumps = plausibility.jumps(plausibility.trend_measures(kind, long), references.other_files, noted)
     # A publisher's own data file is kept as published: its jumps are shown (a warning), not refused.
     own_data = kind == "report_releases" and not _transcribed(tables)
@@ -95,15 +106,6 @@ def _plausibility_frames(
     return frames, correction
 
 
-@dataclass(frozen=True)
-class ParsedFile:
-    """A parsed file (`tables`, by raw table) and what it is compared with."""
-
-    tables: dict[str, pd.DataFrame]
-    references: References
-    sha256: str = ""
-
-
 def frames_of(kind: str, file: ParsedFile) -> tuple[dict[str, pd.DataFrame], plausibility.Correction | None]:
     """The frames the kind's suite validates for one parsed file, and how it differs from the version it
     replaces (if any)."""
@@ -111,7 +113,7 @@ def frames_of(kind: str, file: ParsedFile) -> tuple[dict[str, pd.DataFrame], pla
         frames = report_release_frames(file.tables, file.references.previous_headline)
     else:
         frames = hotline_frames(kind, next(iter(file.tables.values())))
-    extra, correction = _plausibility_frames(kind, file.sha256, file.tables, file.references)
+    extra, correction = _plausibility_frames(kind, file)
     return {**frames, **extra}, correction
 
 

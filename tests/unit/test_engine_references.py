@@ -16,6 +16,7 @@ from orchestration.engine.references import previous_headline, staged_measures
 from orchestration.engine.staged import StagedVersion, derived_path, read_staged_tables
 from orchestration.parsers.kinds import SOURCE_KINDS
 from orchestration.quality import plausibility
+from orchestration.settings import SOURCES_DIR
 from tests.unit.conftest import KIND, PROJECT_ROOT, stage_copy
 
 RELEASES = PROJECT_ROOT / "sources/report_releases/ochttf"
@@ -117,3 +118,22 @@ def test_the_previous_release_headline_is_kept_and_read_back_without_reading_the
         table.unlink()
     references._release_summary.cache_clear()
     assert previous_headline(release_2016, "ochttf-2016") == 145.0
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_a_files_measures_from_its_staged_copy_equal_those_of_its_parsed_tables() -> None:
+    """Landing validates a file with the measures of its staged copy (computed once for it and for the files
+    compared with it later): for every shipped file they are those of the tables it was parsed into."""
+    shipped = [(kind, path) for kind in SOURCE_KINDS for path in sorted((SOURCES_DIR / kind).rglob("*.*"))]
+    compared = 0
+    for kind, path in shipped:
+        if path.name.endswith(".provenance.yaml") or path.suffix not in (".yaml", ".csv", ".xlsx"):
+            continue
+        tables = SOURCE_KINDS[kind].parse(path)
+        version = StagedVersion(kind, path.stem, f"sha-of-{path.name}")
+        version.write_tables(tables)
+        assert_frame_equal(
+            staged_measures(kind, version.folder), plausibility.measures(kind, tables).reset_index(drop=True)
+        )
+        compared += 1
+    assert compared == 14

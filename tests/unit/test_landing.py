@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 from orchestration.engine.batch import Batch
 from orchestration.engine.land import DUPLICATE_CHECK, land, land_all
 from orchestration.engine.versions import FileVersion
 from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.kinds import SOURCE_KINDS
+from orchestration.quality import plausibility
 from orchestration.quality.validate import References, validate
 from tests.unit.conftest import FISCAL, KIND, stage_copy
 
@@ -92,3 +96,26 @@ def test_the_same_files_landed_one_by_one_get_the_same_verdicts(data_dir: Path) 
         _fiscal_file(data_dir / "landing", "late", (2018,)),
     ]
     assert [land(version, warehouse).passed for version in files] == [True, False, True]
+
+
+def test_each_file_of_a_batch_has_its_measures_computed_once(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's plausibility measures serve its own validation and every later file compared with it: computed
+    from its staged copy once, even when a later file is validated again after a refusal."""
+    computed: list[int] = []
+    measures = plausibility.measures
+
+    def counted(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        computed.append(len(next(iter(tables.values()))))
+        return measures(kind, tables)
+
+    monkeypatch.setattr(plausibility, "measures", counted)
+    warehouse = Warehouse(data_dir / "warehouse.duckdb")
+    files = [
+        _fiscal_file(data_dir / "landing", "early", (2013, 2014, 2015, 2016)),
+        _fiscal_file(data_dir / "landing", "jumped", (2017,), scale=100),
+        _fiscal_file(data_dir / "landing", "late", (2018,)),
+    ]
+    landings = list(land_all(files, warehouse))
+    assert [landing.passed for landing in landings] == [True, False, True]
+    assert "line 2 (FY2017), total_signals = 6,893,800 vs 54,823 for FY2016 in early" in landings[1].first_problem
+    assert computed == [4, 1, 1]
