@@ -71,7 +71,7 @@ def _examples(result: dict[str, Any]) -> list[dict[str, Any]]:
 def warm_up(suites: Sequence[Sequence[ExpectationDef]]) -> threading.Thread:
     """Import great-expectations and prepare these suites in the background (the import is about 3 s where no
     fork server has it already, a release's suite 0.13 s), so that a run pays for them while it lists, hashes and
-    parses its files rather than after; `run_suite` then finds them ready (or waits for them)."""
+    parses its files rather than after; `run_suites` then finds them ready (or waits for them)."""
 
     def load() -> None:
         for suite in suites:
@@ -111,8 +111,7 @@ class _PreparedFrame:
                     if definition.compares_rows:
                         expectation, skipped = _within_each_file(self.gxe, definition, expectation)
                         keys += [skipped] if skipped else []
-                    expectation.meta = {"name": definition.name}
-                    suite.add_expectation(expectation)
+                    _add(suite, definition, expectation)
                 self.built = (suite, tuple(keys))
             return self.built
 
@@ -130,6 +129,12 @@ def _prepare(suite: Sequence[ExpectationDef]) -> dict[str, _PreparedFrame]:
         if key not in _prepared:
             _prepared[key] = _build(suite)
         return _prepared[key]
+
+
+def _add(suite: Any, definition: ExpectationDef, expectation: Any) -> None:
+    """Add an expectation to a suite under its definition's name, by which its results are read back."""
+    expectation.meta = {"name": definition.name}
+    suite.add_expectation(expectation)
 
 
 def _within_each_file(gxe: Any, definition: ExpectationDef, expectation: Any) -> tuple[Any, tuple[str, ...] | None]:
@@ -171,9 +176,7 @@ def _build(suite: Sequence[ExpectationDef]) -> dict[str, _PreparedFrame]:
         definitions = [d for d in suite if d.frame == frame_name]
         alone = new_suite(frame_name)
         for definition in definitions:
-            expectation = definition.build(gxe)
-            expectation.meta = {"name": definition.name}
-            alone.add_expectation(expectation)
+            _add(alone, definition, definition.build(gxe))
         batch_definition = source.add_dataframe_asset(name=frame_name).add_batch_definition_whole_dataframe(frame_name)
         prepared[frame_name] = _PreparedFrame(batch_definition, alone, definitions, new_suite, gxe)
     return prepared
@@ -287,12 +290,6 @@ def run_suites(suite: Sequence[ExpectationDef], files: Sequence[Mapping[str, pd.
         for i, outcomes in enumerate(found):
             outcomes.update(together[i] if together is not None else _alone(prepared, frames[i], definitions))
     return [[outcomes[d.name] for d in suite] for outcomes in found]
-
-
-def run_suite(suite: Sequence[ExpectationDef], frames: Mapping[str, pd.DataFrame]) -> list[Outcome]:
-    """Validate one file's frames against the expectations that read them; one Outcome per expectation, in suite
-    order."""
-    return run_suites(suite, [frames])[0]
 
 
 def run_suite_alone(suite: Sequence[ExpectationDef], frames: Mapping[str, pd.DataFrame]) -> list[Outcome]:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.kinds import SOURCE_KINDS
-from orchestration.quality.runner import run_suite, run_suite_alone, run_suites
+from orchestration.quality.runner import run_suite_alone, run_suites
 from orchestration.quality.suites import ExpectationDef, suite_for
 from orchestration.quality.validate import ParsedFile, References, frames_of, validate_many
 from tests.quality_corpus import CASES, Case
@@ -30,9 +30,9 @@ def _frame(values: list[int]) -> pd.DataFrame:
 def test_files_validated_one_after_another_with_one_prepared_suite_get_their_own_results() -> None:
     """Same suite, same frame name, same shape: the second file's failures are its own, and the first file
     validated again passes again (nothing of one file's metrics is reused for the next)."""
-    first = run_suite(SUITE, {"figures": _frame([1, 2, 3])})
-    second = run_suite(SUITE, {"figures": _frame([4, 50, 60])})
-    third = run_suite(SUITE, {"figures": _frame([1, 2, 3])})
+    first = run_suite_alone(SUITE, {"figures": _frame([1, 2, 3])})
+    second = run_suite_alone(SUITE, {"figures": _frame([4, 50, 60])})
+    third = run_suite_alone(SUITE, {"figures": _frame([1, 2, 3])})
     assert [o.success for o in (first[0], second[0], third[0])] == [True, False, True]
     assert second[0].unexpected_count == 2
     assert [e["row"] for e in second[0].examples] == ["line 3", "line 4"]
