@@ -53,6 +53,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         return ["team:analytics-engineering"]
 
+    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None) -> None:
+        super().__init__(settings)
+        # Each model's `dbt_tests` spec, built once per manifest: dagster-dbt asks for it once per test of the model.
+        self._checks: tuple[Mapping[str, Any], dict[str, dg.AssetCheckSpec]] | None = None
+
     def get_asset_check_spec(
         self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
     ) -> dg.AssetCheckSpec | None:
@@ -60,8 +65,20 @@ class WarehouseTranslator(DagsterDbtTranslator):
         belongs to); the same spec for every test of the model, listing them all."""
         if super().get_asset_check_spec(asset_spec, manifest, unique_id, project) is None:
             return None
+        if self._checks is None or self._checks[0] is not manifest:
+            self._checks = (manifest, {})
+        model = str(asset_spec.metadata[UNIQUE_ID])
+        built = self._checks[1]
+        if model not in built:
+            built[model] = self._tests_check(asset_spec, manifest, model, project)
+        return built[model]
+
+    def _tests_check(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], model: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec:
+        """The one check that stands for every test dagster-dbt attaches to this model."""
         specs = []
-        for test in sorted(manifest["child_map"].get(str(asset_spec.metadata[UNIQUE_ID]), [])):
+        for test in sorted(manifest["child_map"].get(model, [])):
             spec = (
                 super().get_asset_check_spec(asset_spec, manifest, test, project) if test.startswith("test.") else None
             )
