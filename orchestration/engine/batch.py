@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.engine.raw_tables import append_file_version, ensure_raw_schema, record_batch, retract_file_version
+from orchestration.engine.raw_tables import append_staged_version, ensure_raw_schema, record_batch, retract_file_version
 from orchestration.engine.staged import StagedVersion
 from orchestration.engine.stop_signals import StopSignals
 from orchestration.engine.store import quarantine
@@ -52,8 +52,8 @@ class Batch:
                 tables = list(SOURCE_KINDS[version.kind].raw_tables)
                 retract_file_version(conn, version, tables, self.run_id, self.started_at)
             for version in chosen:
-                frames = StagedVersion(version.kind, version.partition_key, version.sha256).read_tables()
-                append_file_version(conn, version, frames, self.run_id, self.loaded_at(version))
+                files = StagedVersion(version.kind, version.partition_key, version.sha256).table_files()
+                append_staged_version(conn, version, files, self.run_id, self.loaded_at(version))
         return self.candidate
 
     def candidate_or_copy(self) -> Path:

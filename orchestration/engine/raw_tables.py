@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -224,21 +225,63 @@ def append_file_version(
     run_id: str,
     loaded_at: dt.datetime,
 ) -> None:
-    """Append one file version's rows to its raw tables and log the load, all or nothing."""
+    """Append one file version's rows, from its parsed frames, to its raw tables and log the load, all or nothing."""
     ensure_raw_schema(conn)
+
+    def insert(table: str, columns: str) -> int:
+        conn.register("incoming", frames[table])
+        try:
+            sql = f"insert into raw.{table} by name select {columns}, ?::timestamptz as loaded_at from incoming"
+            return _inserted(conn, sql, [loaded_at])
+        finally:
+            conn.unregister("incoming")
+
+    _append(conn, version, list(frames), insert, run_id, loaded_at)
+
+
+def append_staged_version(
+    conn: duckdb.DuckDBPyConnection,
+    version: FileVersion,
+    files: Mapping[str, Path],
+    run_id: str,
+    loaded_at: dt.datetime,
+) -> None:
+    """Append one staged file version's rows to its raw tables and log the load, all or nothing. DuckDB reads
+    its Parquet files (`files`, by raw table) itself: no pandas frame in between. The raw schema must exist."""
+
+    def insert(table: str, columns: str) -> int:
+        sql = f"insert into raw.{table} by name select {columns}, ?::timestamptz as loaded_at from read_parquet(?)"
+        return _inserted(conn, sql, [loaded_at, str(files[table])])
+
+    _append(conn, version, list(files), insert, run_id, loaded_at)
+
+
+def _append(
+    conn: duckdb.DuckDBPyConnection,
+    version: FileVersion,
+    tables: list[str],
+    insert: Callable[[str, str], int],
+    run_id: str,
+    loaded_at: dt.datetime,
+) -> None:
+    """`insert(table, columns)` each table's rows (the columns a file provides: all but `loaded_at`) and log the
+    load, in one transaction."""
     conn.execute("begin transaction")
     try:
-        for table, frame in frames.items():
-            columns = [c for c in RAW_TABLES[table] if c != "loaded_at"]
-            incoming = frame[columns]  # noqa: F841 - read by DuckDB's replacement scan
-            conn.execute(
-                f"insert into raw.{table} by name select *, ?::timestamptz as loaded_at from incoming", [loaded_at]
-            )
-        _log(conn, version, list(frames), sum(len(f) for f in frames.values()), "loaded", loaded_at, run_id)
+        rows = 0
+        for table in tables:
+            rows += insert(table, ", ".join(f'"{c}"' for c in RAW_TABLES[table] if c != "loaded_at"))
+        _log(conn, version, tables, rows, "loaded", loaded_at, run_id)
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
+
+
+def _inserted(conn: duckdb.DuckDBPyConnection, sql: str, parameters: list[object]) -> int:
+    """Run an insert; the number of rows it inserted."""
+    row = conn.execute(sql, parameters).fetchone()
+    return int(row[0]) if row else 0
 
 
 def retract_file_version(

@@ -57,6 +57,9 @@ class StagedVersion:
     def read_tables(self) -> dict[str, pd.DataFrame]:
         return read_staged_tables(self.folder)
 
+    def table_files(self) -> dict[str, Path]:
+        return staged_table_files(self.folder)
+
     def write_status(self, status: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "status.json").write_text(json.dumps(status, indent=2, default=str), encoding="utf-8")
@@ -76,12 +79,17 @@ def _text_where_empty(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(empty, "string")) if empty else frame
 
 
+def staged_table_files(folder: Path) -> dict[str, Path]:
+    """The Parquet file of each table of one staged version folder, by raw table name."""
+    return {path.stem: path for path in sorted(folder.glob("*.parquet"))}
+
+
 def read_staged_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """The tables of one staged version folder, by raw table name."""
     with duckdb.connect() as conn:
         return {
-            path.stem: conn.execute("select * from read_parquet(?)", [str(path)]).df()
-            for path in sorted(folder.glob("*.parquet"))
+            table: conn.execute("select * from read_parquet(?)", [str(path)]).df()
+            for table, path in staged_table_files(folder).items()
         }
 
 

@@ -14,9 +14,14 @@ import pytest
 
 from orchestration.engine.batch import Batch
 from orchestration.engine.ledger import accepted_versions
-from orchestration.engine.raw_tables import read_state
+from orchestration.engine.raw_tables import RAW_TABLES, append_file_version, read_state
+from orchestration.engine.staged import StagedVersion
 from orchestration.engine.stop_signals import StopRequested, recorded_stop_signals
+from orchestration.engine.versions import FileVersion
 from orchestration.engine.warehouse import Warehouse, WarehouseBusy, writer_lock
+from orchestration.parsers.files import sha256_of
+from orchestration.parsers.kinds import SOURCE_KINDS
+from orchestration.settings import SOURCES_DIR
 from tests.unit.conftest import stage_copy
 
 HOLD_LOCK = """
@@ -71,6 +76,42 @@ def test_prepare_writes_only_the_candidate_and_promote_swaps_it_in(data_dir: Pat
     assert not candidate.exists()
     assert read_state(warehouse).batch_id == "batch-1"
     assert accepted_versions(warehouse) == {version.key}
+
+
+def test_a_candidate_holds_the_very_rows_each_shipped_file_was_parsed_into(data_dir: Path) -> None:
+    """`prepare` loads each staged version straight from its Parquet files: for a file of every kind, the raw
+    tables hold what loading its parsed frames holds, value for value and type for type."""
+    versions, frames = [], {}
+    for kind in SOURCE_KINDS:
+        for path in sorted((SOURCES_DIR / kind).rglob("*.*")):
+            if path.name.endswith(".provenance.yaml") or path.suffix not in (".yaml", ".csv", ".xlsx"):
+                continue
+            version = FileVersion(kind, path.stem, str(path), sha256_of(path))
+            frames[version] = SOURCE_KINDS[kind].parse(path)
+            StagedVersion(kind, path.stem, version.sha256).write_tables(frames[version])
+            versions.append(version)
+    batch = Batch("batch-1", "run-1", Warehouse(data_dir / "warehouse.duckdb"), accepted=versions)
+    candidate = batch.prepare()
+    with duckdb.connect(str(data_dir / "from_frames.duckdb")) as conn:
+        for version in versions:
+            append_file_version(conn, version, frames[version], "run-1", batch.loaded_at(version))
+
+    with duckdb.connect() as conn:
+        conn.execute(f"attach '{candidate}' as staged (read_only)")
+        conn.execute(f"attach '{data_dir / 'from_frames.duckdb'}' as parsed (read_only)")
+        for table in RAW_TABLES:
+            columns = ", ".join(f'"{c}"' for c in RAW_TABLES[table])
+            rows = conn.execute(f"select {columns} from staged.raw.{table} order by all").fetchall()
+            assert rows == conn.execute(f"select {columns} from parsed.raw.{table} order by all").fetchall()
+            types = "select list(data_type order by column_name) from duckdb_columns() where table_name = ?"
+            assert (
+                conn.execute(f"{types} and database_name = 'staged'", [table]).fetchall()
+                == conn.execute(f"{types} and database_name = 'parsed'", [table]).fetchall()
+            )
+        logged = "select source_kind, partition_key, row_count from {}.raw.load_log order by all"
+        assert conn.execute(logged.format("staged")).fetchall() == conn.execute(logged.format("parsed")).fetchall()
+        loaded = conn.execute("select distinct source_kind from staged.raw.load_log where row_count > 0").fetchall()
+    assert {kind for (kind,) in loaded} == set(SOURCE_KINDS)
 
 
 def test_a_batch_closed_without_promote_leaves_the_live_warehouse_as_it_was(data_dir: Path) -> None:
