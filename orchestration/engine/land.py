@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration.engine.ledger import same_bytes_elsewhere
-from orchestration.engine.references import kinds_compared_with, references_for, staged_measures
+from orchestration.engine.references import keep_measures, kinds_compared_with, references_for, staged_measures
 from orchestration.engine.staged import StagedVersion
 from orchestration.engine.store import archive, quarantine
 from orchestration.engine.versions import FileVersion, LandedFile, unsafe_name_problem
@@ -140,7 +140,9 @@ def _parsed(version: FileVersion) -> Landing:
     except SourceFileError as error:
         landing.parse_error = error.details()
     else:
-        _staged(landing).write_tables(landing.tables)
+        staged = _staged(landing)
+        staged.write_tables(landing.tables)
+        keep_measures(version.kind, staged.folder, landing.tables)
     return landing
 
 
@@ -159,7 +161,7 @@ def _validate_assuming_earlier_pass(landings: list[Landing], warehouse: Warehous
         version = landing.version
         if position in which:
             references = references_for(warehouse, version.kind, version.partition_key, landing.tables, earlier)
-            # Its measures from its staged copy, as every later file compared with it reads them: computed once.
+            # Its measures, kept as it was staged, as every later file compared with it reads them: computed once.
             measures = staged_measures(version.kind, _staged(landing).folder)
             parsed = ParsedFile(landing.tables, references, version.sha256, measures)
             files.setdefault(version.kind, []).append((landing, parsed))

@@ -21,6 +21,7 @@ import duckdb
 from orchestration.engine.ledger import live_version_of
 from orchestration.engine.staged import (
     StagedVersion,
+    derived_path,
     keep_derived_frame,
     keep_derived_json,
     latest_passed_versions,
@@ -48,7 +49,18 @@ def staged_measures(kind: str, folder: Path) -> pd.DataFrame:
     kept = read_derived_frame(folder, "measures", plausibility.MEASURE_COLUMNS)
     if kept is not None:
         return kept
-    fresh = plausibility.measures(kind, _tables(folder)).reset_index(drop=True)
+    return _measured_and_kept(kind, folder, _tables(folder))
+
+
+def keep_measures(kind: str, folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Keep the measures of a version as it is staged in `folder`, from the tables it was parsed into: they equal
+    those of its staged copy (tests/unit/test_engine_references.py), which is then not read back to compute them."""
+    if not derived_path(folder, "measures", "parquet").exists():
+        _measured_and_kept(kind, folder, tables)
+
+
+def _measured_and_kept(kind: str, folder: Path, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    fresh = plausibility.measures(kind, tables).reset_index(drop=True)
     # The columns of an empty frame have no type Parquet could keep; a version that passed has numbers anyway.
     if not fresh.empty:
         keep_derived_frame(folder, "measures", fresh)

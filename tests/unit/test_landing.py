@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from orchestration.engine import references
 from orchestration.engine.batch import Batch
 from orchestration.engine.land import DUPLICATE_CHECK, land, land_all
+from orchestration.engine.staged import read_staged_tables
 from orchestration.engine.versions import FileVersion
 from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.kinds import SOURCE_KINDS
@@ -100,15 +102,22 @@ def test_the_same_files_landed_one_by_one_get_the_same_verdicts(data_dir: Path) 
 
 def test_each_file_of_a_batch_has_its_measures_computed_once(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file's plausibility measures serve its own validation and every later file compared with it: computed
-    from its staged copy once, even when a later file is validated again after a refusal."""
+    once as it is staged, from the tables it was parsed into (its staged copy is not read back for them), even
+    when a later file is validated again after a refusal."""
     computed: list[int] = []
+    read_back: list[Path] = []
     measures = plausibility.measures
 
     def counted(kind: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         computed.append(len(next(iter(tables.values()))))
         return measures(kind, tables)
 
+    def read(folder: Path) -> dict[str, pd.DataFrame]:
+        read_back.append(folder)
+        return read_staged_tables(folder)
+
     monkeypatch.setattr(plausibility, "measures", counted)
+    monkeypatch.setattr(references, "_tables", read)
     warehouse = Warehouse(data_dir / "warehouse.duckdb")
     files = [
         _fiscal_file(data_dir / "landing", "early", (2013, 2014, 2015, 2016)),
@@ -119,3 +128,4 @@ def test_each_file_of_a_batch_has_its_measures_computed_once(data_dir: Path, mon
     assert [landing.passed for landing in landings] == [True, False, True]
     assert "line 2 (FY2017), total_signals = 6,893,800 vs 54,823 for FY2016 in early" in landings[1].first_problem
     assert computed == [4, 1, 1]
+    assert read_back == []
