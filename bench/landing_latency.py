@@ -52,6 +52,17 @@ def _wait(condition, timeout: float = 600, interval: float = 0.25) -> float:
     raise TimeoutError("condition not met")
 
 
+def _stop(server: subprocess.Popen) -> None:
+    """Stop `dg dev` and everything it started (its own process group): SIGTERM, then SIGKILL. Started from a
+    script in the background, `dg dev` may ignore SIGTERM, and the bench would wait for it in vain."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=20)
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
@@ -278,8 +289,7 @@ def latency(
             burst_result = burst(burst_files, data_dir, landing, shows)
         _wait_for_runs(data_dir / "dagster_home", env)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        _stop(server)
         log.close()
     phases = _phases(data_dir / "dagster_home", env, dropped_at)
     return {
