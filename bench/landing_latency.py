@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -50,17 +49,6 @@ def _wait(condition, timeout: float = 600, interval: float = 0.25) -> float:
             return time.monotonic() - started
         time.sleep(interval)
     raise TimeoutError("condition not met")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    """Stop `dg dev` and everything it started (its own process group): SIGTERM, then SIGKILL. Started from a
-    script in the background, `dg dev` may ignore SIGTERM, and the bench would wait for it in vain."""
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=20)
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -222,6 +210,8 @@ def latency(
 ) -> dict:
     import duckdb
 
+    from orchestration.deploy.services import stop_process_groups
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HT_", "DBT_", "DAGSTER_HOME"))}
     env["HT_DATA_DIR"] = str(data_dir)
     env["HT_RUN_LAUNCHER"] = launcher
@@ -289,7 +279,8 @@ def latency(
             burst_result = burst(burst_files, data_dir, landing, shows)
         _wait_for_runs(data_dir / "dagster_home", env)
     finally:
-        _stop(server)
+        # Started from a script in the background, `dg dev` may ignore SIGTERM: its group is killed after the grace.
+        stop_process_groups({"dg dev": server}, lambda line: print(f"  {line}", flush=True))
         log.close()
     phases = _phases(data_dir / "dagster_home", env, dropped_at)
     return {

@@ -104,7 +104,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _stop(processes: dict[str, subprocess.Popen], report: Callable[[str], None]) -> None:
+def stop_process_groups(processes: dict[str, subprocess.Popen], report: Callable[[str], None]) -> None:
     """SIGTERM to every process group, then SIGKILL to the groups still there after the grace period."""
     for process in processes.values():
         if process.poll() is None:
@@ -168,5 +168,5 @@ def run(to_start: list[Service], ui_url: str, report: Callable[[str], None]) -> 
         report(f"{stop_requested[0]}: stopping the services")
         return 0
     finally:
-        _stop(processes, report)
+        stop_process_groups(processes, report)
         report("stopped")

@@ -37,6 +37,11 @@ MODEL_GROUPS = DBT_GROUPS[1:]
 class WarehouseTranslator(DagsterDbtTranslator):
     """Groups follow the model's folder (staging, intermediate, marts, audit, bi); seeds form the reference group."""
 
+    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None) -> None:
+        super().__init__(settings)
+        # Each model's `dbt_tests` spec, built once per manifest: dagster-dbt asks for it once per test of the model.
+        self._checks: tuple[Mapping[str, Any], dict[str, dg.AssetCheckSpec]] | None = None
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         """`<schema>/<relation>` as in DuckDB (`audit/conflict_register`, not the model file's name)."""
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
@@ -52,11 +57,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
         return ["team:analytics-engineering"]
-
-    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None) -> None:
-        super().__init__(settings)
-        # Each model's `dbt_tests` spec, built once per manifest: dagster-dbt asks for it once per test of the model.
-        self._checks: tuple[Mapping[str, Any], dict[str, dg.AssetCheckSpec]] | None = None
 
     def get_asset_check_spec(
         self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
