@@ -122,8 +122,8 @@ def test_the_previous_release_headline_is_kept_and_read_back_without_reading_the
 
 @pytest.mark.usefixtures("data_dir")
 def test_a_files_measures_from_its_staged_copy_equal_those_of_its_parsed_tables() -> None:
-    """Landing validates a file with the measures of its staged copy (computed once for it and for the files
-    compared with it later): for every shipped file they are those of the tables it was parsed into."""
+    """Landing keeps a file's measures from the tables it was parsed into (engine/land.py), and the files compared
+    with it later read them as its staged version's: for every shipped file the two are equal."""
     shipped = [(kind, path) for kind in SOURCE_KINDS for path in sorted((SOURCES_DIR / kind).rglob("*.*"))]
     compared: set[str] = set()
     for kind, path in shipped:
