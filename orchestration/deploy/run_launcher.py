@@ -7,8 +7,9 @@ a multiprocessing fork server that imported those libraries once. Each run worke
 the command a container-based launcher (dagster-docker, dagster-k8s) runs, `dagster api execute_run`, so it loads
 the code location itself, as a spawned worker does: an edited definition is picked up by the next run.
 
-The fork server preloads libraries, the instance's storage modules and a warm-up (warm_up.py), never the code
-location's modules, which would go stale. It starts as the daemon starts (run_coordinator.py), or at the first
+The fork server preloads libraries, the instance's storage modules, a warm-up (warm_up.py) and the code location
+(code_preload.py): a worker whose code files changed since then forgets the project's modules and loads them from
+disk, so an edit is never run stale. It starts as the daemon starts (run_coordinator.py), or at the first
 launch. A run whose code location uses another Python environment than the launching process (the daemon) goes to
 Dagster's default launcher, through its code server, and so does every run until the fork server is warm. Forked
 workers write to the daemon's output, as the code server's children write to the code server's.
@@ -43,6 +44,10 @@ logger = logging.getLogger(__name__)
 # run (which copies its parent's tags) from being judged by its parent's worker, and the start time keeps a reused
 # PID from passing for the worker.
 WORKER_TAG = "ht/run_worker"
+# Imported last by the fork server: loads the code location (code_preload.py). Named, not imported: the daemon itself
+# must not load it.
+CODE_PRELOAD = f"{__package__}.code_preload"
+CODE_CHANGED = "The code location changed since the fork server loaded it: this run loads it from disk."
 
 
 def run_worker(command: Sequence[str], instance_ref: InstanceRef, run_id: str) -> None:
@@ -54,6 +59,9 @@ def run_worker(command: Sequence[str], instance_ref: InstanceRef, run_id: str) -
     from dagster._core.execution.run_cancellation_thread import start_run_cancellation_thread
 
     with dg.DagsterInstance.from_ref(instance_ref) as instance:
+        preloaded = sys.modules.get(CODE_PRELOAD)
+        if preloaded is not None and preloaded.forget_if_changed():
+            instance.report_engine_event(CODE_CHANGED, instance.get_run_by_id(run_id), cls=ForkServerRunLauncher)
         watcher, stop_watching = start_run_cancellation_thread(instance, run_id)
     (cli,) = entry_points(group="console_scripts", name="dagster")
     sys.argv = ["dagster", *command]
@@ -81,13 +89,19 @@ def _same_environment(executable: str) -> bool:
 class ForkServerRunLauncher(dg.DefaultRunLauncher):
     """Launches each run as a fork of a warm fork server; runs of other Python environments as the default does."""
 
-    def __init__(self, inst_data: ConfigurableClassData | None = None, preload_modules: Sequence[str] = ()):
+    def __init__(
+        self,
+        inst_data: ConfigurableClassData | None = None,
+        preload_modules: Sequence[str] = (),
+        preload_code_location: bool = True,
+    ):
         super().__init__(inst_data=inst_data)
         self._context = multiprocessing.get_context("forkserver")
         # What the fork server imports once, before its first fork (preload.py). The instance's storage classes
         # (SQLite or PostgreSQL) are added to it when it starts (`_instance_modules`): each worker opens the instance
-        # first.
+        # first. Then the code location, unless `preload_code_location` is off (code_preload.py).
         self._preload = list(preload_modules or PRELOAD)
+        self._preload_code = [CODE_PRELOAD] if preload_code_location else []
         self._warm = threading.Event()
         self._warming: threading.Thread | None = None
         self._warming_lock = threading.Lock()
@@ -101,7 +115,7 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
         """
         with self._warming_lock:
             if self._warming is None:
-                self._context.set_forkserver_preload([*self._preload, *self._instance_modules()])
+                self._context.set_forkserver_preload([*self._preload, *self._instance_modules(), *self._preload_code])
                 self._warming = threading.Thread(target=self._warm_up, name="warm-fork-server", daemon=True)
                 self._warming.start()
         return self._warm
@@ -128,11 +142,18 @@ class ForkServerRunLauncher(dg.DefaultRunLauncher):
 
     @classmethod
     def config_type(cls) -> dict[str, Any]:
-        return {"preload_modules": dg.Field([str], is_required=False, default_value=list(PRELOAD))}
+        return {
+            "preload_modules": dg.Field([str], is_required=False, default_value=list(PRELOAD)),
+            "preload_code_location": dg.Field(bool, is_required=False, default_value=True),
+        }
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value: Mapping[str, Any]):
-        return cls(inst_data=inst_data, preload_modules=config_value.get("preload_modules", PRELOAD))
+        return cls(
+            inst_data=inst_data,
+            preload_modules=config_value.get("preload_modules", PRELOAD),
+            preload_code_location=config_value.get("preload_code_location", True),
+        )
 
     def launch_run(self, context: LaunchRunContext) -> None:
         from dagster._grpc.types import ExecuteRunArgs  # what dagster-docker and dagster-k8s launch with

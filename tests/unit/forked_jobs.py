@@ -31,3 +31,29 @@ def preloaded_job() -> None:
 @dg.job(executor_def=dg.in_process_executor)
 def sleeping_job() -> None:
     sleep_long()
+
+
+# The code location the fork server loads when `preload_code_location` is on (orchestration/deploy/code_preload.py).
+CODE_LOCATION = "orchestration.definitions"
+
+
+@dg.op
+def check_code_location_loaded() -> None:
+    if CODE_LOCATION not in sys.modules:
+        raise RuntimeError(f"{CODE_LOCATION} is not imported: the fork server did not load the code location")
+
+
+@dg.op
+def check_code_location_forgotten() -> None:
+    if CODE_LOCATION in sys.modules:
+        raise RuntimeError(f"{CODE_LOCATION} is still imported although its files changed since the fork server")
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def code_location_loaded_job() -> None:
+    check_code_location_loaded()
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def code_location_forgotten_job() -> None:
+    check_code_location_forgotten()

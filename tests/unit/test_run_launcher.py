@@ -14,7 +14,8 @@ import dagster as dg
 import pytest
 from dagster._core.launcher.base import LaunchRunContext, WorkerStatus
 
-from orchestration.deploy.run_launcher import WORKER_TAG, ForkServerRunLauncher, _same_environment
+from orchestration.defs.dbt.manifest import manifest_path
+from orchestration.deploy.run_launcher import CODE_CHANGED, WORKER_TAG, ForkServerRunLauncher, _same_environment
 from tests.conftest import wait_for
 from tests.unit import forked_jobs
 
@@ -24,11 +25,12 @@ def instance() -> Iterator[dg.DagsterInstance]:
     launcher = {
         "module": "orchestration.deploy.run_launcher",
         "class": "ForkServerRunLauncher",
+        # The code location is preloaded too, as by default. One fork server per process: every test here shares it.
         "config": {"preload_modules": ["dagster", forked_jobs.PRELOADED]},
     }
     with dg.instance_for_test(overrides={"run_launcher": launcher}) as instance:
         assert isinstance(instance.run_launcher, ForkServerRunLauncher)
-        wait_for(instance.run_launcher.start_warming().is_set, "the fork server to warm up", timeout=120)
+        wait_for(instance.run_launcher.start_warming().is_set, "the fork server to warm up", timeout=300)
         yield instance
 
 
@@ -56,6 +58,23 @@ def test_a_run_is_a_fork_of_the_warm_fork_server(instance: dg.DagsterInstance) -
     messages = [entry.message for entry in instance.all_logs(run.run_id)]
     assert f"[ForkServerRunLauncher] Run worker forked from the warm fork server (pid {worker['pid']})." in messages
     assert f"Started process for run (pid: {worker['pid']})." in messages
+
+
+def test_the_fork_server_loads_the_code_location_and_a_worker_loads_it_again_once_its_files_changed(
+    instance: dg.DagsterInstance,
+) -> None:
+    """A worker finds the code location imported (0.25 s less per run); after an edit, it forgets the project's
+    modules so that the run loads them from disk, and says so in the run."""
+    changed = f"[ForkServerRunLauncher] {CODE_CHANGED}"
+    for job, edited in ((forked_jobs.code_location_loaded_job, False), (forked_jobs.code_location_forgotten_job, True)):
+        if edited:  # the manifest the dbt assets are built from, as a re-parse after a model edit rewrites it
+            stat = manifest_path().stat()
+            os.utime(manifest_path(), ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        run = _launch(instance, job)
+        wait_for(lambda run=run: instance.get_run_by_id(run.run_id).is_finished, "the run to finish", timeout=120)
+        messages = [entry.message for entry in instance.all_logs(run.run_id)]
+        assert _status(instance, run) == dg.DagsterRunStatus.SUCCESS, messages
+        assert (changed in messages) == edited, messages
 
 
 def test_terminate_interrupts_the_worker_and_the_run_is_canceled(instance: dg.DagsterInstance) -> None:
