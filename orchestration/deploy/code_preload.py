@@ -23,6 +23,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 PACKAGE = __name__.split(".")[0]
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CODE_LOCATION_MODULE = f"{PACKAGE}.definitions"
 
 FileState = tuple[tuple[str, int, int], ...]
@@ -39,19 +40,19 @@ def _states(paths: Iterable[Path]) -> FileState:
     return tuple(found)
 
 
-def code_files(package_dir: Path) -> list[Path]:
-    """The files the code location is loaded from: the package's own (not its bytecode caches), the dbt project's,
-    and the dbt manifest dagster-dbt builds the assets from."""
-    from orchestration.defs.dbt.manifest import manifest_path
+def code_files() -> list[Path]:
+    """The files the code location is loaded from: the package's own (not its bytecode caches) and the dbt
+    project's. Not the manifest dagster-dbt builds the assets from: every `dbt build` writes it again, the same but
+    for its timestamps; it is parsed from the project's files, and parsed again when one of them changed."""
     from orchestration.engine.dbt_files import dbt_project_files
 
-    own = sorted(p for p in package_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return [*own, *dbt_project_files(), manifest_path()]
+    own = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [*own, *dbt_project_files()]
 
 
-def code_state(package_dir: Path | None = None) -> FileState:
+def code_state() -> FileState:
     """Path, modification time and size of each of the code location's files."""
-    return _states(code_files(package_dir or Path(__file__).resolve().parents[1]))
+    return _states(code_files())
 
 
 def forget(package: str = PACKAGE, keep: str = "") -> list[str]:
@@ -89,8 +90,9 @@ PRELOADED_STATE = _preload()
 
 def forget_if_changed() -> bool:
     """In a run worker: when a file of the code location changed since the fork server imported it, forget the
-    project's modules so that the run loads the code on disk. Returns whether it did."""
-    if PRELOADED_STATE is not None and code_state() == PRELOADED_STATE:
+    project's modules so that the run loads the code on disk. Returns whether it did. (A code location the fork
+    server could not import left nothing of it to forget: the worker loads it, and reports its error.)"""
+    if PRELOADED_STATE is None or code_state() == PRELOADED_STATE:
         return False
     forget()
     importlib.invalidate_caches()  # a module added since is found too
