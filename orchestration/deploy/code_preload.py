@@ -1,7 +1,7 @@
 """The code location, loaded once in the fork server (run_launcher.py) and loaded again by a worker when it changed.
 
 A forked run worker runs `dagster api execute_run`, which imports the code location's module: our modules, and
-dagster-dbt building the assets from the dbt manifest, about 0.25 s of every run. When the fork server has imported
+dagster-dbt building the assets from the dbt manifest, about 0.2 s of every run. When the fork server has imported
 it, the worker finds it imported. But a module imported once goes stale when its file is edited (`dg dev` is for
 editing), so this module notes the state of the files the code location is made of before it imports it, and a
 worker whose files changed since forgets every module of the project (`forget_if_changed`): Dagster then imports

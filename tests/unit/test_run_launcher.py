@@ -69,7 +69,7 @@ def _bump_mtime(path: Path) -> None:
 def test_the_fork_server_loads_the_code_location_and_a_worker_loads_it_again_once_its_files_changed(
     instance: dg.DagsterInstance,
 ) -> None:
-    """A worker finds the code location imported (0.25 s less per run), also after a run's dbt build wrote the
+    """A worker finds the code location imported (about 0.2 s less per run), also after a run's dbt build wrote the
     manifest again; after an edit of the project's code, it forgets the project's modules so that the run loads
     them from disk, and says so in the run."""
     edited = Path(vocabulary.__file__)
