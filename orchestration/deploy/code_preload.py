@@ -55,26 +55,18 @@ def code_state() -> FileState:
     return _states(code_files())
 
 
-def forget(package: str = PACKAGE, keep: str = "") -> list[str]:
-    """Remove the package's modules (but `keep`) from `sys.modules`, so that the next import of each reads its file
+def forget(keep: str = "") -> None:
+    """Remove the project's modules (but `keep`) from `sys.modules`, so that the next import of each reads its file
     again."""
-    names = [name for name in sys.modules if (name == package or name.startswith(f"{package}.")) and name != keep]
-    for name in names:
+    for name in [name for name in sys.modules if (name == PACKAGE or name.startswith(f"{PACKAGE}.")) and name != keep]:
         del sys.modules[name]
-    return names
 
 
 def _preload() -> FileState | None:
     """The state of the code location's files, taken before importing it; None if it could not be imported."""
     try:
-        from orchestration.defs.dbt.manifest import prepare_manifest
-        from orchestration.settings import apply_environment
-
-        # What loading the code location does first: a stale manifest is parsed again before the state is noted.
-        apply_environment()
-        prepare_manifest()
         state = code_state()
-        importlib.import_module(CODE_LOCATION_MODULE)
+        importlib.import_module(CODE_LOCATION_MODULE)  # parses the dbt project first if its manifest is stale
     except Exception:
         logger.exception("Could not preload the code location: each run worker loads it")
         forget(keep=__name__)  # no half-imported modules for a worker to find (this one is still importing)
