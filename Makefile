@@ -1,5 +1,6 @@
-# The two commands of the README: `make build` builds the warehouse, `make test` runs the test suite.
-# Both install what they need first (uv, then the locked environment), so a fresh clone needs only Python 3.11.
+# The two commands of the README: `make build` builds the warehouse, `make test` runs the whole test suite (what
+# CI runs, .ci/run). Both install what they need first (uv, then the locked environment), so a fresh clone needs
+# only Python 3.11; `make test` also installs Debian's chromium and PostgreSQL with apt-get when they are missing.
 
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
@@ -8,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := 3.11
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: build test test-fast test-lake dev services lint install clean bi test-bi bi-install chromium postgresql
+.PHONY: build test test-core test-fast test-lake dev services lint install clean bi test-bi bi-install chromium postgresql
 
 $(UV):
 	@echo "uv not found: installing it with pip (pip install --user uv)"
@@ -20,8 +21,12 @@ install: $(UV)
 build: install
 	$(UV) run --frozen ht-warehouse build
 
-# The whole suite: fast unit tests of the engine, parsers and suites, then the end-to-end builds, daemon and kills.
-test: install
+# The whole suite, in the order that fails fastest: lint, the unit and end-to-end tests, the dashboards in a
+# browser, then the scale-out tests (Dagster on a PostgreSQL server they start themselves).
+test: lint test-core test-bi test-lake
+
+# Unit tests of the engine, parsers and suites, then the end-to-end builds, daemon and kills.
+test-core: install
 	$(UV) run --frozen pytest tests/unit tests/e2e
 
 # Unit tests only: in-process, no Dagster run, well under 30 seconds.
@@ -59,17 +64,23 @@ bi: install bi-install
 	paths="$$($(UV) run --frozen ht-warehouse paths --json)" && \
 	HT_WAREHOUSE_PATHS="$$paths" $(UV) run --project bi --frozen python bi/superset_app.py serve
 
-# The browser test needs Debian's chromium and its driver: installed with apt-get when missing (CI runs as root).
-chromium:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-		echo "Installing Debian's chromium and chromium-driver (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+# Debian packages the tests need, installed with apt-get when missing: as root (CI runs as root), else through sudo.
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
+define apt_install
+	echo "Installing Debian's $(1) (apt-get)"; \
+	if [ "$$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then \
+		echo "Cannot install $(1): apt-get needs root and sudo is missing; as root: apt-get install $(1)" >&2; exit 1; \
+	fi; \
+	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $(1) >/dev/null
+endef
 
-# The scale-out tests start their own PostgreSQL server from Debian's binaries: installed with apt-get when missing.
+# The browser test needs Debian's chromium and its driver.
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { $(call apt_install,chromium chromium-driver); }
+
+# The scale-out tests start their own PostgreSQL server from Debian's binaries.
 postgresql:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-		echo "Installing Debian's postgresql (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(call apt_install,postgresql); }
 
 test-bi: install bi-install chromium
 	$(UV) run --project bi --frozen pytest bi/tests

@@ -1,7 +1,7 @@
 """The dashboards in a real browser: Superset started on a loopback port against a built snapshot, the
 "Trafficking statistics" dashboard loaded in headless Chromium as the admin user.
 
-Run by `make test-bi` (in the BI environment; `.ci/run` runs it after the README's test command). It builds a
+Run by `make test-bi` (in the BI environment; `make test` runs it after the unit and end-to-end tests). It builds a
 warehouse with the project's own CLI in a temporary data dir, so it needs the warehouse environment too.
 """
 
