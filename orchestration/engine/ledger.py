@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.engine.raw_tables import table_exists
-from orchestration.engine.versions import FileVersion, LandedFile, list_files, unsafe_name_problem, unsupported_files
+from orchestration.engine.versions import (
+    FileVersion,
+    LandedFile,
+    list_files,
+    misplaced_files,
+    unsafe_name_problem,
+    unsupported_files,
+)
 from orchestration.engine.warehouse import Warehouse
 from orchestration.parsers.files import sha256_of
 from orchestration.parsers.kinds import SOURCE_KINDS
@@ -153,7 +160,7 @@ def discover(
     now = time.time()
     seen: set[tuple[str, str, str]] = set()
     pending: list[FileVersion] = []
-    skipped: list[str] = []
+    skipped: list[str] = list(misplaced_files(roots))
     processed = unsettled = 0
     settles_in = 0.0
     for kind in SOURCE_KINDS:

@@ -77,6 +77,25 @@ def unsupported_files(roots: Iterable[Path], kind: str) -> Iterator[Path]:
                     yield path
 
 
+def misplaced_files(roots: Iterable[Path]) -> Iterator[str]:
+    """What a root holds outside every kind's folder: files at its top and folders of no kind. Nothing there is
+    ever taken, so say so (a file dropped one folder off would otherwise wait unseen)."""
+    kinds = ", ".join(f"{kind}/" for kind in SOURCE_KINDS)
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for entry in sorted(root.iterdir()):
+            if entry.name.startswith(".") or entry.name in SOURCE_KINDS:
+                continue
+            if entry.is_file() and entry.suffix != ".md":
+                yield f"{entry}: not in a source kind's folder; move it into its kind's folder under {root}/ ({kinds})"
+            elif entry.is_dir() and (files := sum(1 for p in entry.rglob("*") if p.is_file())):
+                yield (
+                    f"{entry}/: not a source kind's folder, so its {files} file(s) are not taken; "
+                    f"the kinds' folders under {root}/ are {kinds}"
+                )
+
+
 def list_files(roots: Iterable[Path], kind: str) -> Iterator[LandedFile]:
     """Every file of a kind under the given roots, cheaply: a stat per file, no reads."""
     suffixes = SOURCE_KINDS[kind].suffixes

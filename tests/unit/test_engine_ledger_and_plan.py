@@ -96,6 +96,31 @@ def test_a_file_the_kind_does_not_take_is_named_not_ignored(data_dir: Path) -> N
     assert any("'bad name.csv' is not a plain name" in s for s in skipped)
 
 
+def test_files_outside_every_kinds_folder_are_named_not_ignored(data_dir: Path) -> None:
+    landing = data_dir / "landing"
+    (landing / "report_releases").mkdir(parents=True)
+    (landing / "fbi_ucr" / "2020").mkdir(parents=True)
+    (landing / "fbi_ucr" / "2020" / "ht_agency_offenses.csv").write_text("x")
+    (landing / "ht_agency_offenses.csv").write_text("x")
+    (landing / "empty_folder").mkdir()
+    for quiet in (".DS_Store", "README.md"):
+        (landing / quiet).write_text("x")
+    _age(landing / "ht_agency_offenses.csv")
+    found = discover([landing], Warehouse(data_dir / "warehouse.duckdb"))
+    assert found.pending == []
+    assert len(found.skipped) == 2
+    folder, top = found.skipped
+    assert folder.startswith(f"{landing / 'fbi_ucr'}/: not a source kind's folder, so its 1 file(s) are not taken")
+    assert top.startswith(f"{landing / 'ht_agency_offenses.csv'}: not in a source kind's folder")
+    assert "report_releases/, " in top and "hotline_state_calls_cases/" in folder
+
+
+def test_the_shipped_sources_hold_nothing_outside_the_kinds_folders(data_dir: Path) -> None:
+    from orchestration.settings import SOURCES_DIR
+
+    assert discover([SOURCES_DIR], Warehouse(data_dir / "warehouse.duckdb")).skipped == []
+
+
 def test_accepted_versions_are_found_by_path_or_sha_prefix(data_dir: Path) -> None:
     warehouse = Warehouse(data_dir / "warehouse.duckdb")
     version = stage_copy(data_dir / "landing", "fiscal")
