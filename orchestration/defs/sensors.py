@@ -104,7 +104,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) ->
     for skipped in plan.discovery.skipped:
         context.log.warning(f"Skipped {skipped}")
     if plan.nothing_to_do:
-        return dg.SkipReason(f"Nothing new ({plan.discovery.processed} file versions processed before)")
+        skipped = len(plan.discovery.skipped)
+        not_taken = f"; {skipped} file(s) not taken, named in this tick's log" if skipped else ""
+        return dg.SkipReason(f"Nothing new ({plan.discovery.processed} file versions processed before){not_taken}")
     digest = batch_digest(plan.pending) if plan.pending else f"publish-{plan.full}"
     attempts = len(context.instance.get_run_ids(filters=dg.RunsFilter(tags={BATCH_TAG: digest})))
     if attempts >= MAX_ATTEMPTS:

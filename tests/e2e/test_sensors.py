@@ -113,6 +113,11 @@ def test_new_files_make_one_batch_and_bytes_seen_before_make_none(
 
     # Processed: nothing new, with the same bytes delivered again too (a new modification time).
     assert isinstance(_evaluate(private_warehouse.instance), dg.SkipReason)
+    stray = _settled(shutil.copyfile(NEW_RELEASE, landing_folder.parent / NEW_RELEASE.name))  # outside every kind
+    skipped = _evaluate(private_warehouse.instance)
+    assert isinstance(skipped, dg.SkipReason), skipped
+    assert skipped.skip_message.endswith("processed before); 1 file(s) not taken, named in this tick's log")
+    stray.unlink()
     shutil.copyfile(NEW_RELEASE, new)
     _settled(new)
     assert isinstance(_evaluate(private_warehouse.instance), dg.SkipReason)
