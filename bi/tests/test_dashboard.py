@@ -130,15 +130,28 @@ def browser(superset: Superset) -> Iterator[webdriver.Chrome]:
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     try:
+        _log_in(driver, superset)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _log_in(driver: webdriver.Chrome, superset: Superset, attempts: int = 3) -> None:
+    """Log in through the form, loading it afresh for each attempt: on a loaded machine the form can take keys
+    before its script is ready and then never submit (seen once in CI)."""
+    for _ in range(attempts):
         driver.get(f"{superset.url}/login/")
         _wait(lambda: driver.find_elements(By.ID, "username"), "the login form")
         driver.find_element(By.ID, "username").send_keys("admin")
         driver.find_element(By.ID, "password").send_keys(superset.password)
         driver.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit]").click()
-        _wait(lambda: "/login" not in driver.current_url, "the login to go through")
-        yield driver
-    finally:
-        driver.quit()
+        try:
+            _wait(lambda: "/login" not in driver.current_url, "the login to go through", timeout=RENDER_TIMEOUT / 2)
+            return
+        except AssertionError:
+            continue
+    page = driver.find_element(By.TAG_NAME, "body").text
+    raise AssertionError(f"the login did not go through in {attempts} attempts; the page says: {page[:500]!r}")
 
 
 def _wait(condition, what: str, timeout: float = RENDER_TIMEOUT):
