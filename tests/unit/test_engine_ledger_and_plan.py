@@ -105,7 +105,6 @@ def test_files_outside_every_kinds_folder_are_named_not_ignored(data_dir: Path) 
     (landing / "empty_folder").mkdir()
     for quiet in (".DS_Store", "README.md"):
         (landing / quiet).write_text("x")
-    _age(landing / "ht_agency_offenses.csv")
     found = discover([landing], Warehouse(data_dir / "warehouse.duckdb"))
     assert found.pending == []
     assert len(found.skipped) == 2
