@@ -65,13 +65,12 @@ bi: install bi-install
 	HT_WAREHOUSE_PATHS="$$paths" $(UV) run --project bi --frozen python bi/superset_app.py serve
 
 # Debian packages the tests need, installed with apt-get when missing: as root (CI runs as root), else through sudo.
-APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
 define apt_install
 	echo "Installing Debian's $(1) (apt-get)"; \
-	if [ "$$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then \
-		echo "Cannot install $(1): apt-get needs root and sudo is missing; as root: apt-get install $(1)" >&2; exit 1; \
-	fi; \
-	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $(1) >/dev/null
+	if [ "$$(id -u)" = 0 ]; then apt="env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	elif command -v sudo >/dev/null; then apt="sudo env DEBIAN_FRONTEND=noninteractive apt-get"; \
+	else echo "Cannot install $(1): apt-get needs root and sudo is missing; as root: apt-get install $(1)" >&2; exit 1; fi; \
+	$$apt update -qq && $$apt install -y -qq $(1) >/dev/null
 endef
 
 # The browser test needs Debian's chromium and its driver.

@@ -66,13 +66,18 @@ def unsafe_name_problem(name: str) -> str | None:
     return None
 
 
+def _not_data(path: Path) -> bool:
+    """Hidden files (`.DS_Store`, `.gitkeep`) and Markdown notes: never data, so never named as not taken."""
+    return path.name.startswith(".") or path.suffix == ".md"
+
+
 def unsupported_files(roots: Iterable[Path], kind: str) -> Iterator[Path]:
     """Files in a kind's folder that no parser takes (say so rather than ignore them silently)."""
     for root in roots:
         folder = root / kind
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
-                side_file = path.name.endswith(PROVENANCE_SUFFIX) or path.name.startswith(".") or path.suffix == ".md"
+                side_file = path.name.endswith(PROVENANCE_SUFFIX) or _not_data(path)
                 if path.is_file() and path.suffix.lower() not in SOURCE_KINDS[kind].suffixes and not side_file:
                     yield path
 
@@ -85,11 +90,11 @@ def misplaced_files(roots: Iterable[Path]) -> Iterator[str]:
         if not root.is_dir():
             continue
         for entry in sorted(root.iterdir()):
-            if entry.name.startswith(".") or entry.name in SOURCE_KINDS:
+            if _not_data(entry) or entry.name in SOURCE_KINDS:
                 continue
-            if entry.is_file() and entry.suffix != ".md":
+            if entry.is_file():
                 yield f"{entry}: not in a source kind's folder; move it into its kind's folder under {root}/ ({kinds})"
-            elif entry.is_dir() and (files := sum(1 for p in entry.rglob("*") if p.is_file())):
+            elif entry.is_dir() and (files := sum(1 for p in entry.rglob("*") if p.is_file() and not _not_data(p))):
                 yield (
                     f"{entry}/: not a source kind's folder, so its {files} file(s) are not taken; "
                     f"the kinds' folders under {root}/ are {kinds}"

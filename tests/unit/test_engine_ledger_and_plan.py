@@ -103,6 +103,7 @@ def test_files_outside_every_kinds_folder_are_named_not_ignored(data_dir: Path) 
     (landing / "fbi_ucr" / "2020" / "ht_agency_offenses.csv").write_text("x")
     (landing / "ht_agency_offenses.csv").write_text("x")
     (landing / "empty_folder").mkdir()
+    (landing / "empty_folder" / ".gitkeep").write_text("")  # no data in it: not named
     for quiet in (".DS_Store", "README.md"):
         (landing / quiet).write_text("x")
     found = discover([landing], Warehouse(data_dir / "warehouse.duckdb"))
