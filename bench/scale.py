@@ -9,7 +9,8 @@ temporary data directory; nothing touches the real warehouse.
 1. full build at each scale: (a) the orchestrated pipeline (one batch run: land and validate every file, load,
    `dbt build` in the candidate, promote, publish), (b) the same raw loads done directly (parse + append, no Dagster,
    no validation) plus `dbt build` run by hand, (c) the compiled SQL of every model run directly in DuckDB after the
-   raw loads;
+   raw loads; with the CPU seconds (user + system, whole processes) of (a) and (b): on N cores no schedule brings a
+   side's wall time below its CPU seconds / N;
 2. incremental: one new release from landing to the published snapshot with N releases already loaded;
 3. ingest throughput of the large release: parse, validate, stage and load, in rows per second, and peak memory;
 4. code location load: `dagster definitions validate`, and whether great-expectations is imported at load.
@@ -45,9 +46,16 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def _children_cpu_s() -> float:
+    """CPU seconds (user + system) of the finished child processes so far, their own children included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _part(part: str, data_dir: Path, *args: str) -> dict:
     """Run one part of bench/scale_parts.py in a fresh interpreter with its own data dir; it prints one JSON
-    object as its last line."""
+    object as its last line. `cpu_s` is added: the CPU seconds the whole process took."""
+    cpu = _children_cpu_s()
     result = subprocess.run(
         [sys.executable, "-m", "bench.scale_parts", part, *args],
         env=_env(data_dir),
@@ -57,10 +65,11 @@ def _part(part: str, data_dir: Path, *args: str) -> dict:
     )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1]) | {"cpu_s": _children_cpu_s() - cpu}
 
 
-def _dbt(data_dir: Path, *command: str) -> float:
+def _dbt(data_dir: Path, *command: str) -> tuple[float, float]:
+    """Run a dbt command in the data dir: its wall seconds and CPU seconds."""
     env = _env(data_dir) | {
         "HT_DUCKDB_PATH": str(data_dir / "warehouse.duckdb"),
         "DBT_TARGET_PATH": str(data_dir / "dbt-target"),
@@ -68,9 +77,9 @@ def _dbt(data_dir: Path, *command: str) -> float:
         # As the warehouse's own dbt builds log (orchestration/settings.py): the same work on both sides.
         "DBT_LOG_LEVEL_FILE": "info",
     }
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu_s()
     subprocess.run([str(BIN / "dbt"), *command, "--quiet"], cwd=ROOT / "dbt_project", env=env, check=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu_s() - cpu
 
 
 def _compiled_sql_seconds(data_dir: Path) -> float:
@@ -108,7 +117,7 @@ def full_build(scale: int, workdir: Path, synthetic: Path) -> dict:
     orchestrated_dir, raw_dir = workdir / f"orchestrated-{scale}x", workdir / f"raw-{scale}x"
     orchestrated = _part("orchestrated", orchestrated_dir, str(synthetic))
     loads = _part("raw-loads", raw_dir, str(synthetic))
-    dbt_build = _dbt(raw_dir, "build")
+    dbt_build, dbt_build_cpu = _dbt(raw_dir, "build")
     _dbt(raw_dir, "compile")
     compiled = _compiled_sql_seconds(raw_dir)
     by_hand = loads["seconds"] + dbt_build
@@ -125,6 +134,9 @@ def full_build(scale: int, workdir: Path, synthetic: Path) -> dict:
         "orchestrated_vs_dbt": round(orchestrated["seconds"] / by_hand, 2),
         "dbt_vs_compiled_sql": round(by_hand / (loads["seconds"] + compiled), 2),
         "orchestrated_success": orchestrated["success"],
+        # CPU seconds: on N cores no schedule makes a side's wall time shorter than its CPU seconds / N.
+        "orchestrated_cpu_s": round(orchestrated["cpu_s"], 1),
+        "loads_plus_dbt_cpu_s": round(loads["cpu_s"] + dbt_build_cpu, 1),
     }
 
 
