@@ -226,7 +226,20 @@ def write_hotline_states(folder: Path, index: int, seed: int = 3) -> Path:
     return path
 
 
+def _years_for(rows: int) -> int:
+    """The years a tabular release of `rows` figures covers."""
+    return math.ceil(rows / (len(_countries()) * FIGURES_PER_COUNTRY_YEAR))
+
+
 def generate(out: Path, scale: int, large_rows: int = 0) -> Path:
+    # Each tabular release covers years of its own (the large one last), all before their release date.
+    years, last_year = _years_for(UNODC_SIZED_ROWS), int(TABULAR_RELEASE_DATE[:4]) - 1
+    needed = scale * years + (_years_for(large_rows) if large_rows else 0)
+    if TABULAR_FIRST_YEAR + needed - 1 > last_year:
+        raise ValueError(
+            f"scale {scale}{f' with {large_rows:,} large rows' if large_rows else ''} needs {needed} years of "
+            f"tabular releases; {TABULAR_FIRST_YEAR} to {last_year} has {last_year - TABULAR_FIRST_YEAR + 1}"
+        )
     target = out / f"{scale}x"
     releases = target / "report_releases"
     hotline = target / "hotline_state_calls_cases"
@@ -237,16 +250,12 @@ def generate(out: Path, scale: int, large_rows: int = 0) -> Path:
         "Not published figures: never load into a warehouse that serves real users.\n"
     )
     write_yaml_releases(releases, RELEASES_PER_UNIT * scale)
-    # Each tabular release has years of its own, all before its release date.
-    years = math.ceil(UNODC_SIZED_ROWS / (len(_countries()) * FIGURES_PER_COUNTRY_YEAR))
-    if TABULAR_FIRST_YEAR + scale * years > int(TABULAR_RELEASE_DATE[:4]):
-        raise ValueError(f"scale {scale}: {scale} tabular releases of {years} years each do not fit before 2026")
     for index in range(scale):
         first_year = TABULAR_FIRST_YEAR + index * years
         write_figures_csv(releases, f"synthetic-intl-{index:04d}", UNODC_SIZED_ROWS, 10 + index, first_year)
         write_hotline_states(hotline, index)
     if large_rows:
-        write_figures_csv(releases, "synthetic-large", large_rows, seed=99)
+        write_figures_csv(releases, "synthetic-large", large_rows, 99, TABULAR_FIRST_YEAR + scale * years)
     return target
 
 
