@@ -12,7 +12,7 @@ in every publisher name, release id (`synthetic-...`), URL (`https://synthetic.i
   breakdowns, half of the values suppressed as "<5"; each release has years of its own, so no two releases give
   the same figure (two would be a conflict between publishers on every row, which real data does not have);
 - hotline state tables (255 rows each: the 50 states and DC x 5 years), one per scale unit, with a provenance
-  record; each state's numbers move by at most a fifth from year to year, so the landing checks accept them;
+  record; each state's numbers stay within a fifth of a level of its own, so the landing checks accept them;
 - with --large-rows N, one more `figures_csv` release of N rows (the ingest-throughput benchmark uses 1,000,000).
 """
 
@@ -107,7 +107,9 @@ def write_yaml_releases(folder: Path, count: int, seed: int = 1) -> list[Path]:
     return paths
 
 
-def write_figures_csv(folder: Path, release_id: str, rows: int, seed: int = 2, first_year: int = 1001) -> Path:
+def write_figures_csv(
+    folder: Path, release_id: str, rows: int, seed: int = 2, first_year: int = TABULAR_FIRST_YEAR
+) -> Path:
     """A tabular release of `rows` figures over countries x years x breakdowns from `first_year` on, with its
     provenance record."""
     rng = random.Random(seed)
@@ -202,7 +204,7 @@ def write_hotline_states(folder: Path, index: int, seed: int = 3) -> Path:
     name = f"synthetic-state-calls-{index:04d}"
     path = folder / f"{name}.csv"
     states = sorted(state.removeprefix("US-") for state in vocabulary().states)  # what every table must cover
-    # Each state has a level of its own; a year moves it by at most a fifth (the landing checks refuse tenfold jumps).
+    # Each state has a level of its own and stays within a fifth of it (the landing checks refuse tenfold jumps).
     level = {postal: random.Random(f"{seed}-{postal}").randint(100, 5000) for postal in states}
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)

@@ -26,7 +26,6 @@ def test_synthetic_files_at_twice_the_real_volume_all_pass_the_landing_checks(da
     assert len(plan.pending) == 22  # 18 YAML releases, 2 tabular releases, 2 hotline state tables
 
     landings = list(land_all(plan.pending, warehouse))
-
     refused = {Path(one.version.path).name: one.first_problem for one in landings if not one.passed}
 
     assert refused == {}
