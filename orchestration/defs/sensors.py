@@ -9,12 +9,16 @@ Dagster's daemon evaluates sensors at most every 5 s (not a setting). A tick wit
 all of that time (`LandingZone.wait_seconds`), for the batch run in flight to finish and on the landing folders'
 notifications (engine/watch.py): a file that lands meanwhile is taken once it has settled, not at a later tick, and
 the next tick follows at once.
+Files the sensor cannot take (misplaced, of a type their folder does not take, badly named) are named in a
+warning by the first tick that finds them; the sensor's cursor remembers them, so later ticks do not repeat it.
 The run key (`batch:<digest of the files>:<attempt>`) only stops one tick from launching the same batch twice;
 a batch that failed `MAX_ATTEMPTS` times (a bug, not a crash) waits for a fix instead of looping.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 
 import dagster as dg
@@ -37,6 +41,19 @@ IN_FLIGHT_POLL_SECONDS = 0.2
 # After a notification, while a write is still open, how long a waiting tick lets the writer go on before it looks
 # at the folders again (a file still open then is not read: the tick waits for its close).
 REPLAN_SECONDS = 0.1
+
+
+def first_seen(skipped: list[str], cursor: str | None) -> tuple[list[str], str]:
+    """Of the files a tick does not take (misplaced, of the wrong type, badly named), those the tick before did not
+    report either, and the cursor that remembers this tick's (digests of the messages). A file left where it is
+    gets one warning, not one every tick; taken away and dropped again, it gets a new one."""
+    digest = {message: hashlib.sha256(message.encode()).hexdigest()[:16] for message in skipped}
+    try:
+        reported = set(json.loads(cursor or "{}").get("skipped", []))
+    except (ValueError, AttributeError):
+        reported = set()  # a cursor from before this format: warn once more
+    new = [message for message in skipped if digest[message] not in reported]
+    return new, json.dumps({"skipped": sorted(set(digest.values()))})
 
 
 def _plan(landing: LandingZone, watch: LandingWatch) -> Plan:
@@ -101,11 +118,14 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) ->
     plan = _next_plan(context.instance, landing, watch)
     if isinstance(plan, dg.SkipReason):
         return plan
-    for skipped in plan.discovery.skipped:
+    new_skips, cursor = first_seen(plan.discovery.skipped, context.cursor)
+    for skipped in new_skips:
         context.log.warning(f"Skipped {skipped}")
+    if cursor != context.cursor:
+        context.update_cursor(cursor)
     if plan.nothing_to_do:
         skipped = len(plan.discovery.skipped)
-        not_taken = f"; {skipped} file(s) not taken, named in this tick's log" if skipped else ""
+        not_taken = f"; {skipped} file(s) not taken, named by the tick that first found them" if skipped else ""
         return dg.SkipReason(f"Nothing new ({plan.discovery.processed} file versions processed before){not_taken}")
     digest = batch_digest(plan.pending) if plan.pending else f"publish-{plan.full}"
     attempts = len(context.instance.get_run_ids(filters=dg.RunsFilter(tags={BATCH_TAG: digest})))

@@ -22,11 +22,20 @@ SHIPPED_2019 = Path(__file__).parents[2] / "sources/report_releases/ochttf/ochtt
 
 
 def _evaluate(instance: dg.DagsterInstance) -> dg.SensorResult | dg.SkipReason:
+    return _evaluate_with_cursor(instance, None)[0]
+
+
+def _evaluate_with_cursor(
+    instance: dg.DagsterInstance, cursor: str | None
+) -> tuple[dg.SensorResult | dg.SkipReason, str | None]:
+    """One evaluation from `cursor` (as the daemon keeps it between ticks): its result and the cursor after it."""
     from orchestration.definitions import defs
 
     sensor = defs.resolve_sensor_def("landing_sensor")
-    with dg.build_sensor_context(instance=instance, resources=defs.resources, definitions=defs) as context:
-        return sensor(context)
+    with dg.build_sensor_context(
+        instance=instance, resources=defs.resources, definitions=defs, cursor=cursor
+    ) as context:
+        return sensor(context), context.cursor
 
 
 def _settled(path: Path) -> Path:
@@ -87,7 +96,7 @@ def landing_folder(private_warehouse: BuiltWarehouse) -> Path:
 
 
 def test_new_files_make_one_batch_and_bytes_seen_before_make_none(
-    private_warehouse: BuiltWarehouse, landing_folder: Path
+    private_warehouse: BuiltWarehouse, landing_folder: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from orchestration.parsers.files import sha256_of
 
@@ -114,9 +123,16 @@ def test_new_files_make_one_batch_and_bytes_seen_before_make_none(
     # Processed: nothing new, with the same bytes delivered again too (a new modification time).
     assert isinstance(_evaluate(private_warehouse.instance), dg.SkipReason)
     stray = _settled(shutil.copyfile(NEW_RELEASE, landing_folder.parent / NEW_RELEASE.name))  # outside every kind
-    skipped = _evaluate(private_warehouse.instance)
+    capfd.readouterr()
+    skipped, cursor = _evaluate_with_cursor(private_warehouse.instance, None)
     assert isinstance(skipped, dg.SkipReason), skipped
-    assert skipped.skip_message.endswith("processed before); 1 file(s) not taken, named in this tick's log")
+    assert skipped.skip_message.endswith("1 file(s) not taken, named by the tick that first found them")
+    warned = "WARNING - Skipped " + str(stray)  # the sensor's log goes to stderr through Dagster's handler
+    assert warned in capfd.readouterr().err
+    # The next tick, from the cursor the daemon keeps, says the same but does not warn again.
+    again, cursor_after = _evaluate_with_cursor(private_warehouse.instance, cursor)
+    assert isinstance(again, dg.SkipReason) and again.skip_message == skipped.skip_message
+    assert cursor_after == cursor and warned not in capfd.readouterr().err
     stray.unlink()
     shutil.copyfile(NEW_RELEASE, new)
     _settled(new)
