@@ -36,6 +36,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 # Dagster's sensor daemon evaluates sensors every 5 s (MIN_INTERVAL_LOOP_TIME in dagster/_daemon/sensor.py).
 SENSOR_LOOP_SECONDS = 5.0
@@ -350,7 +352,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="ht-bench-"))
-    result: dict = {"machine": f"{os.cpu_count()} cores"}
+    result: dict = {"machine": machine.describe()}
     if args.default_launcher_too:
         result["latency_default_launcher"] = latency(args.events, data_dir / "default-launcher", 0, launcher="default")
     result["latency"] = latency(args.events, data_dir / "latency", args.burst)
@@ -359,7 +361,10 @@ def main() -> None:
         # The burst reads the run list from the instance: measured on the embedded profile only.
         result["latency_scale_out"] = latency(args.events, data_dir / "scale-out", 0, args.lake_server)
     lat, sen = result["latency"], result["sensor"]
+    result["machine_after"] = machine.describe()  # the machine's speed may change during a run of 10+ minutes
     print()
+    print(machine.line(result["machine"]))
+    print(f"  at the end: {machine.line(result['machine_after'])}")
     print(f"landing -> published over {lat['events']} events: p50 {lat['p50_s']:.1f}s, p95 {lat['p95_s']:.1f}s")
     if lat["later_p50_s"] is not None:
         print(

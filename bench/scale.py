@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from bench import machine
 from bench.synthetic import generate, release_document, write_figures_csv, write_yaml_releases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,7 +217,8 @@ def main() -> None:
     parser.add_argument("--parts", default="load,throughput,incremental,full")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
-    results: dict = {"machine": {"cpus": os.cpu_count()}, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    results: dict = {"machine": machine.describe(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    print(machine.line(results["machine"]))
     workdir = Path(tempfile.mkdtemp(prefix="ht-bench-scale-"))
     try:
         if "load" in parts:
