@@ -1,13 +1,13 @@
 """What the machine was like during a bench: its cores, its speed on pure Python, and its speed on imports.
 
 Timings of this project move with the machine's state, and a shared VM's state moves within hours: on 2026-12-01
-the same revision measured p50 8.7-9.2 s per event at 03:30 and 12.0-14.7 s from 04:30. What had slowed most was
-reading files: the page cache had shrunk from 3.3 to 1.7 GB with 22 GB free, a cold read of 256 MB of
-site-packages took 0.8 s (warm 0.24 s), and `import orchestration.definitions` took 2.9-3.0 s instead of
-2.1-2.2 s, while `make test` took 794 s instead of 620 s. So a bench records both: `python_loop_s` (CPU) and
-`import_dagster_s` (a new interpreter importing Dagster: files, page cache and CPU, as a run worker or a CLI build
-starts). Compare two revisions in one sitting, alternating them; compare runs of different times only next to
-these figures.
+the same revision measured p50 8.7-9.2 s per event at 03:30 and 12.0-14.7 s from 04:30. Then
+`import orchestration.definitions` took 2.9-3.0 s instead of 2.1-2.2 s, `make test` 794 s instead of 620 s, and
+the same full build 44% more CPU seconds, while a tight Python loop ran at its usual speed: work that walks much
+memory and many files had slowed, not the processor's clock. So a bench records both: `python_loop_s` (a tight
+loop) and `import_dagster_s` (a new interpreter importing Dagster: files, memory and CPU, as a run worker or a CLI
+build starts). Compare two revisions in one sitting, alternating them; compare runs of different times only next
+to these figures.
 """
 
 from __future__ import annotations
