@@ -3,11 +3,11 @@
 Timings of this project move with the machine's state, and a shared VM's state moves within hours: on 2026-12-01
 the same revision measured p50 8.7-9.2 s per event at 03:30 and 12.0-14.7 s from 04:30. Then
 `import orchestration.definitions` took 2.9-3.0 s instead of 2.1-2.2 s, `make test` 794 s instead of 620 s, and
-the same full build 44% more CPU seconds, while a tight Python loop ran at its usual speed: work that walks much
-memory and many files had slowed, not the processor's clock. So a bench records both: `python_loop_s` (a tight
-loop) and `import_dagster_s` (a new interpreter importing Dagster: files, memory and CPU, as a run worker or a CLI
-build starts). Compare two revisions in one sitting, alternating them; compare runs of different times only next
-to these figures.
+the same full build 44% more CPU seconds. Nothing had recorded the machine itself in the fast state, so whether the
+processor or memory and files had slowed could not be told afterwards. So a bench now records both: `python_loop_s`
+(a tight loop: the processor) and `import_dagster_s` (a new interpreter importing Dagster: files, memory and CPU,
+as a run worker or a CLI build starts). Compare two revisions in one sitting, alternating them; compare runs of
+different times only next to these figures.
 """
 
 from __future__ import annotations
