@@ -34,8 +34,7 @@ MARK = "SYNTHETIC"
 URL = "https://synthetic.invalid/generated-by-bench-synthetic-py"
 UNODC_SIZED_ROWS = 46_556
 RELEASES_PER_UNIT = 9
-HOTLINE_FIRST_YEAR = 2012
-HOTLINE_STATE_ROWS = 255  # the 50 states and DC, 2012-2016
+HOTLINE_YEARS = range(2012, 2017)  # the years of the 2012-2016 state table layout
 FIGURES_PER_COUNTRY_YEAR = 21  # a tabular release's 3 metrics x 7 breakdowns
 TABULAR_FIRST_YEAR = 1001
 TABULAR_RELEASE_DATE = "2026-01-01"  # its periods must end before it
@@ -209,11 +208,11 @@ def write_hotline_states(folder: Path, index: int, seed: int = 3) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
         out.writerow(["Year_Date", "Calls", "Cases_Reported", "State", "postal"])
-        for row in range(HOTLINE_STATE_ROWS):
-            postal = states[row % len(states)]
-            calls = round(level[postal] * rng.uniform(0.8, 1.2))
-            cases = round(calls * rng.uniform(0.1, 0.3))
-            out.writerow([HOTLINE_FIRST_YEAR + row // len(states), calls, cases, f"synthetic-{postal.lower()}", postal])
+        for year in HOTLINE_YEARS:
+            for postal in states:
+                calls = round(level[postal] * rng.uniform(0.8, 1.2))
+                cases = round(calls * rng.uniform(0.1, 0.3))
+                out.writerow([year, calls, cases, f"synthetic-{postal.lower()}", postal])
     provenance = {
         "dataset_id": name,
         "title": f"{MARK} hotline state table {index}",
