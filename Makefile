@@ -11,9 +11,13 @@ export UV_COMPILE_BYTECODE := 1
 
 .PHONY: build test test-core test-fast test-lake dev services lint install clean bi test-bi bi-install chromium postgresql
 
+# Debian's own python3 is externally managed (PEP 668) and refuses `pip install --user` unless told: uv is one
+# self-contained tool, installed for this user only, so it is told there.
+PIP_USER = --user $(shell $(PYTHON) -c "import os, sysconfig; print('--break-system-packages' if os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')) else '')")
+
 $(UV):
-	@echo "uv not found: installing it with pip (pip install --user uv)"
-	$(PYTHON) -m pip install --quiet --user uv
+	@echo "uv not found: installing it with pip (pip install $(PIP_USER) uv)"
+	$(PYTHON) -m pip install --quiet $(PIP_USER) uv
 
 install: $(UV)
 	$(UV) sync --frozen
