@@ -24,7 +24,7 @@ import pandas as pd
 from orchestration.parsers.csv_table import as_int, header_problem, optional, read_csv_table
 from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.files import check_size, load_yaml_mapping, provenance_path, read_text, sha256_of
-from orchestration.parsers.values import parse_date, parse_value
+from orchestration.parsers.values import finite, parse_date, parse_value
 from orchestration.vocabulary import SEEDS_DIR
 
 PROVENANCE_FIELDS = (
@@ -62,7 +62,7 @@ def _count(text: str) -> int:
 
 def _percent(text: str) -> float:
     """A published share such as `0.71%` (the % sign optional), as a number of percent."""
-    return float(text.removesuffix("%").strip())
+    return finite(float(text.removesuffix("%").strip()))
 
 
 def _value(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,12 +24,20 @@ class ParsedValue:
     suppressed_below: int | None
 
 
+def finite(number: float) -> float:
+    """`number`, unless it is NaN or infinite (YAML's `.nan` and `.inf`, `float("nan")`): no publisher prints
+    those, and a NaN would reach the marts as a figure no check compares with anything."""
+    if not math.isfinite(number):
+        raise ValueError(f"{number!r} is not a finite number")
+    return number
+
+
 def parse_value(raw: object) -> ParsedValue:
     """Parse `357`, `91.9`, `"1,521"` or `"<5"`; raise ValueError with what was found otherwise."""
     if isinstance(raw, bool) or raw is None:
         raise ValueError(f"found {raw!r}")
     if isinstance(raw, int | float):
-        return ParsedValue(float(raw), str(raw), None)
+        return ParsedValue(finite(float(raw)), str(raw), None)
     text = str(raw).strip()
     if match := _SUPPRESSED.match(text):
         return ParsedValue(None, text, int(match.group(1)))

@@ -40,6 +40,8 @@ def test_shipped_2021_release_parses_with_its_period_and_figures() -> None:
     ("mutate", "location", "message"),
     [
         (lambda d: d["figures"][0].update(value="many"), "figures[0].value", "not a number: found 'many'"),
+        (lambda d: d["figures"][0].update(value=float("nan")), "figures[0].value", "nan is not a finite number"),
+        (lambda d: d["figures"][2].update(value=float("inf")), "figures[2].value", "inf is not a finite number"),
         (lambda d: d["release"].update(period_end="2020-13-01"), "release.period_end", "not a date"),
         (lambda d: d["release"].pop("title"), "release", "missing required field(s) title"),
         (lambda d: d["figures"][1].update(colour="red"), "figures[1]", "unknown field(s) colour"),

@@ -1,0 +1,40 @@
+"""The hotline table format: a cell that is not what its column takes fails naming the file, line and column."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.parsers.errors import SourceFileError
+from orchestration.parsers.hotline import parse_hotline_file
+from tests.unit.conftest import PROJECT_ROOT
+
+STATE_SIGNALS_2024 = PROJECT_ROOT / "sources/hotline_state_calls_cases/state_signals_cases_2024.csv"
+
+
+def _with_share(tmp_path: Path, cell: str) -> Path:
+    """The shipped 2024 state table (with its provenance) with Alabama's share of signals replaced by `cell`."""
+    lines = STATE_SIGNALS_2024.read_text(encoding="utf-8").splitlines()
+    state, signals, _share, *rest = lines[1].split(",")
+    lines[1] = ",".join([state, signals, cell, *rest])
+    path = tmp_path / STATE_SIGNALS_2024.name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copy(STATE_SIGNALS_2024.with_suffix(".provenance.yaml"), tmp_path)
+    return path
+
+
+def test_the_shipped_share_parses_as_a_number_of_percent(tmp_path: Path) -> None:
+    frame = parse_hotline_file(_with_share(tmp_path, "0.71%")).frame
+    assert frame["signals_percent_of_total"].iloc[0] == 0.71
+
+
+@pytest.mark.parametrize(("cell", "found"), [("nan", "nan"), ("inf%", "inf"), ("-Infinity", "-inf")])
+def test_a_share_that_is_not_a_finite_number_is_refused_naming_its_line_and_column(
+    tmp_path: Path, cell: str, found: str
+) -> None:
+    with pytest.raises(SourceFileError) as raised:
+        parse_hotline_file(_with_share(tmp_path, cell))
+    assert raised.value.location == "line 2, column % of total signals"
+    assert f"({found} is not a finite number)" in raised.value.problem
