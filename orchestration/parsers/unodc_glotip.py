@@ -86,8 +86,9 @@ def read_workbook(path: Path) -> tuple[pd.DataFrame, str | None]:
         banner = [next(rows, ()) for _ in range(HEADER_ROW - 1)]
         header = tuple(str(c).strip() if c is not None else "" for c in next(rows, ()))[: len(HEADER)]
         if header != HEADER:
+            found = ", ".join(header) if any(header) else "an empty row"
             raise SourceFileError(
-                path, f"row {HEADER_ROW} (header)", f"found {', '.join(header)}", f"the header {', '.join(HEADER)}"
+                path, f"row {HEADER_ROW} (header)", f"found {found}", f"the header {', '.join(HEADER)}"
             )
         data = [row[: len(HEADER)] for row in rows if any(cell is not None for cell in row)]
     finally:

@@ -132,6 +132,20 @@ def test_a_malformed_value_names_the_sheet_row_and_field(tmp_path: Path) -> None
     assert 'expected a count such as 1,521 or a suppressed value such as "<5"' in str(error.value)
 
 
+def test_another_workbook_is_refused_naming_the_header_row_it_lacks(tmp_path: Path) -> None:
+    import openpyxl
+
+    other = openpyxl.Workbook()
+    other.active.append(["a", "b"])  # one short table at the top: its row 3, the header's, is empty
+    target = tmp_path / f"{RELEASE}.xlsx"
+    other.save(target)
+    shutil.copyfile(WORKBOOK.with_name(f"{RELEASE}.provenance.yaml"), tmp_path / f"{RELEASE}.provenance.yaml")
+    with pytest.raises(SourceFileError) as error:
+        parse_release_file(target)
+    assert error.value.location == "row 3 (header)"
+    assert error.value.problem == "found an empty row"
+
+
 def test_a_workbook_without_its_provenance_record_is_refused(tmp_path: Path) -> None:
     target = tmp_path / f"{RELEASE}.xlsx"
     shutil.copyfile(WORKBOOK, target)
