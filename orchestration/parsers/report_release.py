@@ -121,9 +121,19 @@ def _parse_release(path: Path, data: object) -> dict[str, Any]:
         )
     year = data.get("release_year")
     release["release_year"] = (
-        int(year) if year is not None else (release["release_date"].year if release["release_date"] else None)
+        _year(path, "release.release_year", year)
+        if year is not None
+        else (release["release_date"].year if release["release_date"] else None)
     )
     return release
+
+
+def _year(path: Path, where: str, raw: object) -> int:
+    """A year written as four digits, `2015` or `'2015'`: not `2015.5`, `true` or `.nan`, which int() would take."""
+    text = str(raw).strip() if isinstance(raw, int | str) and not isinstance(raw, bool) else ""
+    if len(text) != 4 or not text.isdigit():
+        raise SourceFileError(path, where, f"not a year: found {raw!r}", "a year of four digits such as 2015")
+    return int(text)
 
 
 def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,9 @@ def test_shipped_2021_release_parses_with_its_period_and_figures() -> None:
         (lambda d: d.update(format_version=2), "format_version", "found 2"),
         (lambda d: d["release"].update(release_date=None), "release.release_date", "no note saying why"),
         (lambda d: d["release"].update(release_id="ochttf-2019"), "release.release_id", "does not match"),
+        (lambda d: d["release"].update(release_year=2021.5), "release.release_year", "not a year: found 2021.5"),
+        (lambda d: d["release"].update(release_year="twenty"), "release.release_year", "not a year: found 'twenty'"),
+        (lambda d: d["release"].update(release_year=True), "release.release_year", "not a year: found True"),
     ],
 )
 def test_malformed_release_names_the_field_and_what_was_expected(
