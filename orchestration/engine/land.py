@@ -8,6 +8,7 @@ file name of the same kind are a duplicate delivery, refused here, before any db
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from orchestration.quality.validate import ParsedFile, Validation, validate_many
 
 if TYPE_CHECKING:
     import pandas as pd
+
+logger = logging.getLogger(__name__)
 
 # A landing check of every kind: these bytes are not live already under another file name.
 DUPLICATE_CHECK = "not_a_duplicate_delivery"
@@ -139,11 +142,26 @@ def _parsed(version: FileVersion) -> Landing:
         landing.tables = kind.parse(path)
     except SourceFileError as error:
         landing.parse_error = error.details()
+    except (OSError, MemoryError):
+        raise  # the machine's fault, not the file's: the run fails, and the file is taken again by the next one
+    except Exception as error:  # a parser bug this file runs into: refuse the file, not the whole batch
+        logger.exception("The %s parser failed on %s", version.kind, path)
+        landing.parse_error = _parser_failed(path, error).details()
     else:
         staged = _staged(landing)
         staged.write_tables(landing.tables)
         keep_measures(version.kind, staged.folder, landing.tables)
     return landing
+
+
+def _parser_failed(path: Path, error: Exception) -> SourceFileError:
+    """A parser that raised something other than SourceFileError, as the file's parse error."""
+    return SourceFileError(
+        path,
+        None,
+        f"the parser failed on this file with {type(error).__name__}: {error}",
+        "a file the parser can read: a parser bug, report it with this file (kept in quarantine)",
+    )
 
 
 def _staged(landing: Landing) -> StagedVersion:

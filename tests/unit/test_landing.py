@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -59,6 +60,30 @@ def test_a_file_that_does_not_parse_is_refused_by_the_parse_check_alone(data_dir
     landing = land(FileVersion(KIND, "broken", str(bad), ""), Warehouse(data_dir / "warehouse.duckdb"))
     assert landing.outcomes == [] and landing.parse_error is not None
     assert landing.first_problem.startswith(f"{bad}, line 1 (header): the header has one column: wrong delimiter?")
+
+
+def test_a_file_the_parser_crashes_on_is_refused_naming_it_and_the_batch_goes_on(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fine = _fiscal_file(data_dir / "landing", "fine", keep=(2013, 2014, 2015))
+    crashing_file = data_dir / "landing" / KIND / "crashing.csv"
+    crashing_file.write_text("fiscal_year,total_signals\n", encoding="utf-8")
+    crashing = FileVersion(KIND, "crashing", str(crashing_file), "")
+    parse = SOURCE_KINDS[KIND].parse
+
+    def parse_with_a_bug(path: Path) -> dict[str, pd.DataFrame]:
+        if path.name == "crashing.csv":
+            return {KIND: int("twenty")}  # a ValueError that is not a SourceFileError, as a parser bug would raise
+        return parse(path)
+
+    monkeypatch.setitem(SOURCE_KINDS, KIND, dataclasses.replace(SOURCE_KINDS[KIND], parse=parse_with_a_bug))
+    refused, accepted = land_all([crashing, fine], Warehouse(data_dir / "warehouse.duckdb"))
+    assert refused.first_problem == (
+        f"{crashing.path}: the parser failed on this file with ValueError: invalid literal for int() with base 10: "
+        "'twenty' (expected a file the parser can read: a parser bug, report it with this file (kept in quarantine))"
+    )
+    assert not refused.passed and (refused.stored_in / "crashing.csv").is_file()
+    assert accepted.passed
 
 
 def _fiscal_file(landing: Path, name: str, keep: tuple[int, ...], scale: int = 1) -> FileVersion:
