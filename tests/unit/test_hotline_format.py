@@ -12,6 +12,7 @@ from orchestration.parsers.hotline import parse_hotline_file
 from tests.unit.conftest import PROJECT_ROOT
 
 STATE_SIGNALS_2024 = PROJECT_ROOT / "sources/hotline_state_calls_cases/state_signals_cases_2024.csv"
+PUBLISHED_FIGURES = PROJECT_ROOT / "sources/hotline_published_figures/published_figures.csv"
 
 
 def _with_share(tmp_path: Path, cell: str) -> Path:
@@ -38,3 +39,16 @@ def test_a_share_that_is_not_a_finite_number_is_refused_naming_its_line_and_colu
         parse_hotline_file(_with_share(tmp_path, cell))
     assert raised.value.location == "line 2, column % of total signals"
     assert f"({found} is not a finite number)" in raised.value.problem
+
+
+def test_a_published_figure_in_scientific_notation_is_refused_saying_once_what_was_found(tmp_path: Path) -> None:
+    header, first, *rest = PUBLISHED_FIGURES.read_text(encoding="utf-8").splitlines()
+    cells = first.split(",")
+    assert cells[8] == "9298"  # the value column of the first figure
+    path = tmp_path / PUBLISHED_FIGURES.name
+    path.write_text("\n".join([header, ",".join([*cells[:8], "9.298e3", *cells[9:]]), *rest]) + "\n", encoding="utf-8")
+    shutil.copy(PUBLISHED_FIGURES.with_suffix(".provenance.yaml"), tmp_path)
+    with pytest.raises(SourceFileError) as raised:
+        parse_hotline_file(path)
+    assert raised.value.location == "line 2, column value"
+    assert raised.value.problem == "found '9.298e3'"
