@@ -57,10 +57,28 @@ def read_text(path: Path) -> str:
         ) from exc
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping (YAML says keys are unique; PyYAML keeps
+    the last silently, so a figure with `value: 357` and a forgotten `value: 375` under it loads as 375)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merges another mapping in: keys it brings may be overridden
+            key = self.construct_object(key_node, deep=deep)
+            if key in first_line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice (first on line {first_line[key]})", key_node.start_mark
+                )
+            first_line[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml_mapping(path: Path) -> dict[str, Any]:
     text = read_text(path)
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control character
         line = text[: exc.position].count("\n") + 1
         char = exc.character

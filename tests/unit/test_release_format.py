@@ -72,3 +72,16 @@ def test_malformed_release_names_the_field_and_what_was_expected(
 def test_published_values_keep_suppression_apart_from_numbers(raw, value, suppressed_below) -> None:
     parsed = parse_value(raw)
     assert (parsed.value, parsed.suppressed_below) == (value, suppressed_below)
+
+
+def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    """YAML keys are unique; PyYAML's own loader would keep the second value silently."""
+    lines = RELEASE_2021.read_text(encoding="utf-8").splitlines()
+    first = lines.index("  value: 357")
+    lines.insert(first + 1, "  value: 375")
+    path = tmp_path / RELEASE_2021.name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SourceFileError) as raised:
+        parse_release_file(path)
+    assert raised.value.location == f"line {first + 2}, column 3"
+    assert raised.value.problem == f"invalid YAML: the key 'value' is given twice (first on line {first + 1})"
