@@ -53,7 +53,10 @@ class ParsedRelease:
     figures: pd.DataFrame
 
 
-def _text(value: object) -> str | None:
+def _text(path: Path, where: str, value: object) -> str | None:
+    """A text as written (a number or a date is taken as its text); a list or mapping is refused, not stringified."""
+    if isinstance(value, list | dict):
+        raise SourceFileError(path, where, f"found a YAML {type(value).__name__}", "one text (a string)")
     return None if value is None else str(value).strip() or None
 
 
@@ -88,22 +91,22 @@ def _parse_release(path: Path, data: object) -> dict[str, Any]:
     _check_keys(path, "release", data, REQUIRED_RELEASE_FIELDS, OPTIONAL_RELEASE_FIELDS)
     release_date = data.get("release_date")
     release = {
-        "release_id": _text(data["release_id"]),
-        "publisher": _text(data["publisher"]),
-        "publisher_code": _text(data["publisher_code"]),
-        "title": _text(data["title"]),
+        "release_id": _text(path, "release.release_id", data["release_id"]),
+        "publisher": _text(path, "release.publisher", data["publisher"]),
+        "publisher_code": _text(path, "release.publisher_code", data["publisher_code"]),
+        "title": _text(path, "release.title", data["title"]),
         "document_type": _code(path, "release.document_type", data["document_type"]),
         "jurisdiction_id": _code(path, "release.jurisdiction", data["jurisdiction"]),
         "release_date": _date(path, "release.release_date", release_date) if release_date else None,
-        "release_date_note": _text(data.get("release_date_note")),
+        "release_date_note": _text(path, "release.release_date_note", data.get("release_date_note")),
         "release_year": None,
         "period_start": _date(path, "release.period_start", data["period_start"]),
         "period_end": _date(path, "release.period_end", data["period_end"]),
-        "document_url": _text(data.get("document_url")),
-        "document_url_note": _text(data.get("document_url_note")),
-        "notes": _text(data.get("notes")),
+        "document_url": _text(path, "release.document_url", data.get("document_url")),
+        "document_url_note": _text(path, "release.document_url_note", data.get("document_url_note")),
+        "notes": _text(path, "release.notes", data.get("notes")),
         "scope": _code(path, "release.scope", data["scope"]) if data.get("scope") else "task_force",
-        "correction_note": _text(data.get("correction_note")),
+        "correction_note": _text(path, "release.correction_note", data.get("correction_note")),
     }
     if release["release_date"] is None and not release["release_date_note"]:
         raise SourceFileError(
@@ -143,8 +146,8 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
     _check_keys(path, where, data, REQUIRED_FIGURE_FIELDS, OPTIONAL_FIGURE_FIELDS)
     metric = _code(path, f"{where}.metric", data["metric"])
     unit = _code(path, f"{where}.unit", data["unit"])
-    dimension = _text(data.get("breakdown_dimension")) or "total"
-    category = _text(data.get("breakdown_category")) or "all"
+    dimension = _text(path, f"{where}.breakdown_dimension", data.get("breakdown_dimension")) or "total"
+    category = _text(path, f"{where}.breakdown_category", data.get("breakdown_category")) or "all"
     base = data.get("base_population")
     if base is not None:
         base = _code(path, f"{where}.base_population", base)
@@ -157,7 +160,11 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
             f"not a number: {exc}",
             'a number such as 357 or 91.9, or a suppressed value such as "<3"',
         ) from exc
-    qualifier = "less_than" if parsed.suppressed_below is not None else (_text(data.get("qualifier")) or "exact")
+    qualifier = (
+        "less_than"
+        if parsed.suppressed_below is not None
+        else (_text(path, f"{where}.qualifier", data.get("qualifier")) or "exact")
+    )
     qualifier = _code(path, f"{where}.qualifier", qualifier)
     has_own_period = data.get("period_start") is not None or data.get("period_end") is not None
     return {
@@ -179,10 +186,10 @@ def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any])
         "period_end": _date(path, f"{where}.period_end", data.get("period_end"))
         if has_own_period
         else release["period_end"],
-        "source_url": _text(data["source_url"]),
-        "quote": _text(data.get("quote")),
+        "source_url": _text(path, f"{where}.source_url", data["source_url"]),
+        "quote": _text(path, f"{where}.quote", data.get("quote")),
         "reliability": _code(path, f"{where}.reliability", data["reliability"]),
-        "note": _text(data.get("note")),
+        "note": _text(path, f"{where}.note", data.get("note")),
     }
 
 

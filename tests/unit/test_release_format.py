@@ -51,6 +51,8 @@ def test_shipped_2021_release_parses_with_its_period_and_figures() -> None:
         (lambda d: d["release"].update(release_year=2021.5), "release.release_year", "not a year: found 2021.5"),
         (lambda d: d["release"].update(release_year="twenty"), "release.release_year", "not a year: found 'twenty'"),
         (lambda d: d["release"].update(release_year=True), "release.release_year", "not a year: found True"),
+        (lambda d: d["figures"][1].update(quote=["one", "two"]), "figures[1].quote", "found a YAML list"),
+        (lambda d: d["release"].update(title={"en": "x"}), "release.title", "found a YAML dict"),
     ],
 )
 def test_malformed_release_names_the_field_and_what_was_expected(
