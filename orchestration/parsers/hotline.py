@@ -183,6 +183,9 @@ def read_provenance(data_file: Path) -> dict[str, Any]:
     missing = [f for f in PROVENANCE_FIELDS if f not in record]
     if missing:
         raise SourceFileError(path, None, f"missing field(s) {', '.join(missing)}", ", ".join(PROVENANCE_FIELDS))
+    for field in (*PROVENANCE_FIELDS, *OPTIONAL_PROVENANCE_FIELDS):  # each goes into one column of every row
+        if isinstance(record.get(field), list | dict):
+            raise SourceFileError(path, field, f"found a YAML {type(record[field]).__name__}", "one text (a string)")
     optional = {f: str(record[f]).strip() if record.get(f) else None for f in OPTIONAL_PROVENANCE_FIELDS}
     return {**{f: record[f] for f in PROVENANCE_FIELDS}, **optional}
 

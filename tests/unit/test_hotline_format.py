@@ -52,3 +52,15 @@ def test_a_published_figure_in_scientific_notation_is_refused_saying_once_what_w
         parse_hotline_file(path)
     assert raised.value.location == "line 2, column value"
     assert raised.value.problem == "found '9.298e3'"
+
+
+def test_a_provenance_field_given_as_a_list_is_refused_naming_the_record_and_field(tmp_path: Path) -> None:
+    path = _with_share(tmp_path, "0.71%")
+    record = path.with_name(STATE_SIGNALS_2024.with_suffix(".provenance.yaml").name)
+    text = record.read_text(encoding="utf-8")
+    assert "\nnotes: " in text
+    record.write_text(text.replace("\nnotes: ", "\nnotes:\n  - a first note\n  - a second one\nformer_notes: "))
+    with pytest.raises(SourceFileError) as raised:
+        parse_hotline_file(path)
+    assert (raised.value.path, raised.value.location) == (record, "notes")
+    assert raised.value.problem == "found a YAML list"
