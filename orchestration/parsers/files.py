@@ -95,6 +95,13 @@ def load_yaml_mapping(path: Path) -> dict[str, Any]:
     return document
 
 
+def one_value(path: Path, where: str, value: object) -> object:
+    """`value`, unless YAML gave a list or mapping where one text, number or date goes."""
+    if isinstance(value, list | dict):
+        raise SourceFileError(path, where, f"found a YAML {type(value).__name__}", "one text (a string)")
+    return value
+
+
 # A publisher's data file comes with `<name>.provenance.yaml` beside it: a side-file, never a file of its own.
 PROVENANCE_SUFFIX = ".provenance.yaml"
 

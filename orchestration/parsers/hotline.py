@@ -23,7 +23,14 @@ import pandas as pd
 
 from orchestration.parsers.csv_table import as_int, header_problem, optional, read_csv_table
 from orchestration.parsers.errors import SourceFileError
-from orchestration.parsers.files import check_size, load_yaml_mapping, provenance_path, read_text, sha256_of
+from orchestration.parsers.files import (
+    check_size,
+    load_yaml_mapping,
+    one_value,
+    provenance_path,
+    read_text,
+    sha256_of,
+)
 from orchestration.parsers.values import finite, parse_date, parse_value
 from orchestration.vocabulary import SEEDS_DIR
 
@@ -184,8 +191,7 @@ def read_provenance(data_file: Path) -> dict[str, Any]:
     if missing:
         raise SourceFileError(path, None, f"missing field(s) {', '.join(missing)}", ", ".join(PROVENANCE_FIELDS))
     for field in (*PROVENANCE_FIELDS, *OPTIONAL_PROVENANCE_FIELDS):  # each goes into one column of every row
-        if isinstance(record.get(field), list | dict):
-            raise SourceFileError(path, field, f"found a YAML {type(record[field]).__name__}", "one text (a string)")
+        one_value(path, field, record.get(field))
     optional = {f: str(record[f]).strip() if record.get(f) else None for f in OPTIONAL_PROVENANCE_FIELDS}
     return {**{f: record[f] for f in PROVENANCE_FIELDS}, **optional}
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestration.parsers.errors import SourceFileError
 from orchestration.parsers.figure_fields import OPTIONAL_FIGURE_FIELDS, REQUIRED_FIGURE_FIELDS
-from orchestration.parsers.files import check_size, load_yaml_mapping, provenance_path, sha256_of
+from orchestration.parsers.files import check_size, load_yaml_mapping, one_value, provenance_path, sha256_of
 from orchestration.parsers.values import parse_date, parse_value
 
 if TYPE_CHECKING:
@@ -55,9 +55,7 @@ class ParsedRelease:
 
 def _text(path: Path, where: str, value: object) -> str | None:
     """A text as written (a number or a date is taken as its text); a list or mapping is refused, not stringified."""
-    if isinstance(value, list | dict):
-        raise SourceFileError(path, where, f"found a YAML {type(value).__name__}", "one text (a string)")
-    return None if value is None else str(value).strip() or None
+    return None if one_value(path, where, value) is None else str(value).strip() or None
 
 
 def _check_keys(path: Path, where: str, data: dict[str, Any], required: tuple, optional: tuple) -> None:
