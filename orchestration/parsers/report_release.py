@@ -231,6 +231,8 @@ def _parse_tabular_release(path: Path) -> ParsedRelease:
         raise SourceFileError(
             sidecar, "figures", "no figure provenance", "figures: {source_url: ..., reliability: ...}"
         )
+    for field, value in defaults.items():  # each goes into one column of every figure
+        one_value(sidecar, f"figures.{field}", value)
     parse = parse_glotip_figures if layout == "unodc_glotip" else parse_figures_csv
     figures = parse(path, release, defaults)
     sha = sha256_of(path)

@@ -146,6 +146,19 @@ def test_another_workbook_is_refused_naming_the_header_row_it_lacks(tmp_path: Pa
     assert error.value.problem == "found an empty row"
 
 
+def test_figure_provenance_given_as_a_list_is_refused_naming_the_record_and_field(tmp_path: Path) -> None:
+    target = tmp_path / f"{RELEASE}.xlsx"
+    shutil.copyfile(WORKBOOK, target)
+    record = tmp_path / f"{RELEASE}.provenance.yaml"
+    text = WORKBOOK.with_name(record.name).read_text(encoding="utf-8")
+    assert "\n  reliability: primary\n" in text
+    record.write_text(text.replace("\n  reliability: primary\n", "\n  reliability: [primary, secondary]\n"))
+    with pytest.raises(SourceFileError) as raised:
+        parse_release_file(target)
+    assert (raised.value.path, raised.value.location) == (record, "figures.reliability")
+    assert raised.value.problem == "found a YAML list"
+
+
 def test_a_workbook_without_its_provenance_record_is_refused(tmp_path: Path) -> None:
     target = tmp_path / f"{RELEASE}.xlsx"
     shutil.copyfile(WORKBOOK, target)
