@@ -8,6 +8,7 @@ candidate before it may become the live warehouse.
 """
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -175,7 +176,13 @@ def _as_version(config: FileVersionConfig) -> FileVersion:
 )
 def ingest_batch(context: dg.AssetExecutionContext, config: BatchConfig, warehouse: WarehouseWriter) -> Any:
     batch = warehouse.batch
-    versions = [_as_version(f) for f in config.files]
+    listed = [_as_version(f) for f in config.files]
+    # A file taken away since the batch was listed (e.g. dropped by mistake, then deleted) is not there to land; the
+    # rest of the batch is.
+    present = [Path(version.path).exists() for version in listed]
+    for version in (version for version, there in zip(listed, present, strict=True) if not there):
+        context.log.warning(f"{version.path} was removed after this batch listed it; skipped (drop it again)")
+    versions = [version for version, there in zip(listed, present, strict=True) if there]
     if versions:
         warm_up([suite_for(kind) for kind in dict.fromkeys(v.kind for v in versions)])
     for kind in SOURCE_KIND_LIST:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,3 +262,23 @@ def test_a_jump_below_tenfold_is_a_warning_that_does_not_block(built_warehouse: 
     assert built_warehouse.query(
         "select count(*) from raw.hotline_state_calls_cases where postal = 'SD' and Year_Date = 2013"
     ) == [(1,)]
+
+
+def test_a_file_removed_after_its_batch_was_listed_is_skipped_and_the_run_succeeds(
+    built_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    from orchestration.definitions import defs
+    from orchestration.defs.batch_run import run_batch
+    from orchestration.engine.versions import FileVersion
+
+    removed = tmp_path / "removed-release.yaml"  # listed with its sha256, then deleted before the run landed it
+    version = FileVersion("report_releases", "removed-release", str(removed), hashlib.sha256(b"gone").hexdigest())
+    report = run_batch(defs, built_warehouse.instance, [version])
+    assert report.success and report.files == []
+    warnings = [
+        record.user_message
+        for record in built_warehouse.instance.all_logs(report.result.run_id)
+        if record.level >= logging.WARNING and record.dagster_event is None
+    ]
+    assert f"{removed} was removed after this batch listed it; skipped (drop it again)" in warnings
+    assert not built_warehouse.instance.has_dynamic_partition("report_releases_files", "removed-release")
