@@ -140,7 +140,7 @@ def _year(path: Path, where: str, raw: object) -> int:
 def _parse_figure(path: Path, index: int, data: object, release: dict[str, Any]) -> dict[str, Any]:
     where = f"figures[{index}]"
     if not isinstance(data, dict):
-        raise SourceFileError(path, where, "a figure is not a mapping")
+        raise SourceFileError(path, where, f"found {data!r}", "a figure: a mapping of its fields (metric, value, ...)")
     _check_keys(path, where, data, REQUIRED_FIGURE_FIELDS, OPTIONAL_FIGURE_FIELDS)
     metric = _code(path, f"{where}.metric", data["metric"])
     unit = _code(path, f"{where}.unit", data["unit"])
@@ -273,7 +273,8 @@ def parse_release_file(path: Path) -> ParsedRelease:
         )
     figures = document.get("figures")
     if not isinstance(figures, list) or not figures:
-        raise SourceFileError(path, "figures", "no figures", "a non-empty list of figures")
+        found = f"found a YAML {type(figures).__name__}" if figures and not isinstance(figures, list) else "no figures"
+        raise SourceFileError(path, "figures", found, "a non-empty list of figures")
     rows = [_parse_figure(path, i, figure, release) for i, figure in enumerate(figures)]
     sha = sha256_of(path)
     release |= {"source_file": path.name, "file_sha256": sha}

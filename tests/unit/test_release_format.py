@@ -53,6 +53,8 @@ def test_shipped_2021_release_parses_with_its_period_and_figures() -> None:
         (lambda d: d["release"].update(release_year=True), "release.release_year", "not a year: found True"),
         (lambda d: d["figures"][1].update(quote=["one", "two"]), "figures[1].quote", "found a YAML list"),
         (lambda d: d["release"].update(title={"en": "x"}), "release.title", "found a YAML dict"),
+        (lambda d: d.update(figures={"victims": 357}), "figures", "found a YAML dict"),
+        (lambda d: d["figures"].insert(1, "victims: 357"), "figures[1]", "found 'victims: 357'"),
     ],
 )
 def test_malformed_release_names_the_field_and_what_was_expected(
