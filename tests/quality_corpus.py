@@ -140,7 +140,22 @@ CASES = [
     ),
     Case("very_large_file", RELEASE, _large, PARSE, "MB"),
     Case("wrong_format_version", RELEASE, sub(r"^format_version: 1$", "format_version: 7"), PARSE, "found 7"),
+    Case(
+        "key_written_twice",
+        RELEASE,
+        sub(r"^  value: 357$", "  value: 357\n  value: 375"),
+        PARSE,
+        "the key 'value' is given twice",
+    ),
+    Case("nan_value", RELEASE, sub(r"^  value: 357$", "  value: .nan"), PARSE, "nan is not a finite number"),
     # --- report releases: the expectation suite refuses ---
+    Case(
+        "source_url_not_a_web_address",
+        RELEASE,
+        sub(r"^  source_url: https://newsantaana\.com/\S+$", "  source_url: see page 4 of the report"),
+        "source_url_is_a_web_address",
+        "see page 4 of the report",
+    ),
     Case("negative_count", RELEASE, sub(r"^  value: 33$", "  value: -33"), "counts_are_non_negative", "figures["),
     Case("fractional_count", RELEASE, sub(r"^  value: 27$", "  value: 27.5"), "counts_are_whole_numbers", "figures[5]"),
     Case("percent_over_100", RELEASE, sub(r"^  value: 94$", "  value: 194"), "percents_within_0_and_100", "194"),

@@ -23,6 +23,8 @@ from orchestration.quality.plausibility import (
 from orchestration.vocabulary import vocabulary
 
 Severity = Literal["error", "warning"]
+# A figure's source: one http(s) address, no spaces ("see page 4" or a bare domain is not one).
+WEB_ADDRESS = r"^https?://[^\s/]+\.[^\s]+$"
 # The expectation that judges a re-delivered file's changes; its check evaluation carries the diff.
 CORRECTION_CHECK = "correction_explained"
 
@@ -141,6 +143,12 @@ def _figure_rules(frame: str, group_columns: list[str]) -> list[ExpectationDef]:
         _in_set("base_population_is_known", frame, "base_population", lambda: voc.base_populations, "base population"),
         _in_set("qualifier_is_known", frame, "qualifier", lambda: voc.codes("qualifier"), "qualifier"),
         _in_set("reliability_is_known", frame, "reliability", lambda: voc.codes("reliability"), "reliability"),
+        ExpectationDef(
+            "source_url_is_a_web_address",
+            frame,
+            "source_url is a web address (http:// or https://): the document an auditor opens to find the figure",
+            lambda gxe: gxe.ExpectColumnValuesToMatchRegex(column="source_url", regex=WEB_ADDRESS),
+        ),
         _between("counts_are_non_negative", frame, "count_value", 0, None, "counts are 0 or more"),
         _between("counts_are_whole_numbers", frame, "count_fraction", 0, 0, "counts are whole numbers"),
         _between("percents_within_0_and_100", frame, "percent_value", 0, 100, "percents lie within 0..100"),
