@@ -54,7 +54,7 @@ def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> 
     text = read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = next(reader)
+        header = [name.strip() for name in next(reader)]  # as the cells are: " Calls" is Calls
     except csv.Error as exc:
         raise SourceFileError(path, "line 1", f"not valid CSV: {exc}", "a comma-separated header") from exc
     expected = list(columns)
@@ -66,7 +66,7 @@ def read_csv_table(path: Path, columns: Mapping[str, tuple[Converter, str]]) -> 
     try:
         for record in reader:
             line = reader.line_num
-            if not record:
+            if not any(cell.strip() for cell in record):  # an empty or blank line
                 continue
             try:
                 rows.append(_convert(path, line, record, columns))

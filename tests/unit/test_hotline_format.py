@@ -64,3 +64,17 @@ def test_a_provenance_field_given_as_a_list_is_refused_naming_the_record_and_fie
         parse_hotline_file(path)
     assert (raised.value.path, raised.value.location) == (record, "notes")
     assert raised.value.problem == "found a YAML list"
+
+
+def test_spaces_around_header_names_and_blank_lines_are_read_as_the_cells_are(tmp_path: Path) -> None:
+    """An export with " Calls" in its header and a line of spaces: the header names are stripped as the cells are,
+    and a blank line is skipped as an empty one is."""
+    shipped = PROJECT_ROOT / "sources/hotline_state_calls_cases/state_calls_cases_2012_2016.csv"
+    header, *rows = shipped.read_text(encoding="utf-8").splitlines()
+    assert header == "Year_Date,Calls,Cases_Reported,State,postal"
+    path = tmp_path / shipped.name
+    path.write_text("\n".join(["Year_Date, Calls ,Cases_Reported,State,postal", *rows[:3], "   ", *rows[3:]]) + "\n")
+    shutil.copy(shipped.with_name("state_calls_cases_2012_2016.provenance.yaml"), tmp_path)
+    frame = parse_hotline_file(path).frame
+    assert len(frame) == len(rows)
+    assert frame["Calls"].tolist() == [int(row.split(",")[1]) for row in rows]
