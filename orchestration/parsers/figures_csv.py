@@ -26,6 +26,20 @@ def _line(position: int) -> str:
     return f"line {position + 2}"  # the header is line 1
 
 
+def _one_column_problem(path: Path, frame: pd.DataFrame) -> None:
+    """DuckDB's CSV sniffer reads a file as one column when a line does not fit the others (a line of spaces does
+    that): say so, with the line, rather than that every column is missing."""
+    if len(frame.columns) != 1 or "," not in str(frame.columns[0]):
+        return
+    blank = frame.iloc[:, 0].fillna("").str.strip() == ""
+    if blank.any():
+        line = _line(int(blank.to_numpy().argmax()))
+        raise SourceFileError(
+            path, line, "a line of spaces only: the rows cannot be split into columns", "no blank line"
+        )
+    raise SourceFileError(path, None, "the rows cannot be split into columns", "comma-separated rows like the header")
+
+
 def parse_figures_csv(path: Path, release: dict, defaults: dict) -> pd.DataFrame:
     """Figures of a `figures_csv` file in the raw `report_figures` shape; errors name the line and field."""
     try:
@@ -37,6 +51,7 @@ def parse_figures_csv(path: Path, release: dict, defaults: dict) -> pd.DataFrame
         raise SourceFileError(
             path, None, f"not a readable CSV file ({str(exc).splitlines()[0]})", "UTF-8 CSV with a header"
         ) from exc
+    _one_column_problem(path, frame)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame]
     unknown = [c for c in frame if c not in COLUMNS]
     if missing or unknown:

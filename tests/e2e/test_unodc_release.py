@@ -196,3 +196,12 @@ def test_a_tabular_release_keeps_suppressed_values_and_names_a_bad_line(tmp_path
     data.write_text(header + "DEU,victims,victims_detected,many,count,2023-01-01,2023-12-31\n")
     with pytest.raises(SourceFileError, match=r"line 2\.value: found 'many' \(1 such rows\)"):
         parse_release_file(data)
+    # A line of spaces makes DuckDB's CSV sniffer read the rows as one column: the line is named, not every column.
+    row = "DEU,victims,victims_detected,5,count,2023-01-01,2023-12-31\n"
+    data.write_text(header + row + "   \n" + row.replace("DEU", "FRA"))
+    with pytest.raises(SourceFileError) as raised:
+        parse_release_file(data)
+    assert (raised.value.location, raised.value.problem) == (
+        "line 3",
+        "a line of spaces only: the rows cannot be split into columns",
+    )
