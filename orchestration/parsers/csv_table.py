@@ -91,9 +91,7 @@ def _convert(path: Path, line: int, record: list[str], columns: Mapping[str, tup
         try:
             row[name] = convert(cell.strip())
         except (ValueError, KeyError) as exc:
-            # A converter's own "found '1e5'" already says what was found.
-            problem = str(exc) if str(exc).startswith("found ") else f"found {cell!r} ({exc})"
-            raise SourceFileError(path, f"line {line}, column {name}", problem, what) from exc
+            raise SourceFileError(path, f"line {line}, column {name}", f"found {cell!r} ({exc})", what) from exc
     return row
 
 

@@ -73,7 +73,11 @@ def _percent(text: str) -> float:
 
 
 def _value(text: str) -> str:
-    parse_value(text)  # raises ValueError with what was found
+    """A published value, kept as text here (parsed below); the reader names the cell and what was found."""
+    try:
+        parse_value(text)
+    except ValueError:
+        raise ValueError("not a number") from None
     return text
 
 

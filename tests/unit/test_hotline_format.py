@@ -51,7 +51,7 @@ def test_a_published_figure_in_scientific_notation_is_refused_saying_once_what_w
     with pytest.raises(SourceFileError) as raised:
         parse_hotline_file(path)
     assert raised.value.location == "line 2, column value"
-    assert raised.value.problem == "found '9.298e3'"
+    assert raised.value.problem == "found '9.298e3' (not a number)"
 
 
 def test_a_provenance_field_given_as_a_list_is_refused_naming_the_record_and_field(tmp_path: Path) -> None:
