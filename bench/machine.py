@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 
-# Additions in the reference loop: 0.26-0.30 s on the 2-core machine of the README's figures (2026-12-01).
+# Additions in the reference loop: 0.23-0.30 s on the 2-core machine of the README's figures (2026-12-01).
 LOOP_ADDITIONS = 10_000_000
 
 
